@@ -1,0 +1,40 @@
+"""Translation between the wire (screening.v1 protobuf) and the domain."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from screening.domain.model import ScreenRequest, Screening
+from screening.v1 import screening_pb2 as pb
+
+
+def request_from_proto(message: pb.ScreenCallRequest) -> ScreenRequest:
+    requested_at = message.requested_at.ToDatetime(tzinfo=UTC) if message.HasField("requested_at") else None
+    return ScreenRequest(
+        call_id=message.call_id,
+        facility_id=message.facility_id,
+        inmate_id=message.inmate_id,
+        dialed_number=message.dialed_number,
+        station_id=message.station_id,
+        called_party_name=message.called_party_name,
+        requested_at=requested_at,
+    )
+
+
+def screening_to_proto(screening: Screening) -> pb.ScreenCallResponse:
+    # Domain enums carry the wire values (tests/unit/test_convert.py keeps them equal).
+    return pb.ScreenCallResponse(
+        call_id=screening.call_id,
+        decision=int(screening.decision),
+        findings=[
+            pb.Finding(reason=int(f.reason), detail=f.detail, entry_id=f.entry_id, score=f.score,
+                       effect=int(f.effect))
+            for f in screening.findings
+        ],
+        normalized_number=screening.normalized_number,
+        number_type=int(screening.number_type),
+        number_region=screening.number_region,
+        record=screening.record,
+        max_duration_seconds=screening.max_duration_seconds,
+        list_version=screening.list_version,
+    )

@@ -1,0 +1,64 @@
+"""The gRPC server: screening service, standard health service, reflection."""
+
+from __future__ import annotations
+
+from concurrent import futures
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from screening.api.interceptors import ErrorMappingInterceptor
+from screening.api.servicer import CallScreeningServicer
+from screening.v1 import screening_pb2, screening_pb2_grpc
+
+SERVICE_NAME = screening_pb2.DESCRIPTOR.services_by_name["CallScreeningService"].full_name
+
+_OPTIONS = [
+    # Requests are a few hundred bytes; refuse anything absurd early.
+    ("grpc.max_receive_message_length", 64 * 1024),
+    # Two servers on one port would split traffic silently; fail to bind instead.
+    ("grpc.so_reuseport", 0),
+    # Phone systems keep one channel open for days; let their keepalives through.
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+]
+
+
+class GrpcServer:
+    def __init__(self, screener, workers: int):
+        self.health = health.HealthServicer(experimental_non_blocking=True)
+        self._server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
+            interceptors=[ErrorMappingInterceptor()],
+            options=_OPTIONS,
+        )
+        screening_pb2_grpc.add_CallScreeningServiceServicer_to_server(CallScreeningServicer(screener), self._server)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
+        reflection.enable_server_reflection(
+            (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self._server
+        )
+        self.set_serving(False)
+
+    def bind(self, address: str) -> int:
+        """Listen on HOST:PORT (port 0 picks a free one); returns the port."""
+        try:
+            port = self._server.add_insecure_port(address)
+        except RuntimeError as error:
+            raise OSError(f"cannot listen on {address}: {error}") from None
+        if port == 0:
+            raise OSError(f"cannot listen on {address}: address in use or not valid")
+        return port
+
+    def start(self) -> None:
+        self._server.start()
+
+    def set_serving(self, serving: bool) -> None:
+        status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+        for service in ("", SERVICE_NAME):
+            self.health.set(service, status)
+
+    def stop(self, grace: float) -> None:
+        """NOT_SERVING first, so balancers move away, then drain calls in flight."""
+        self.health.enter_graceful_shutdown()
+        self._server.stop(grace).wait()

@@ -1,0 +1,254 @@
+"""The admin CLI: `screening serve|allowlist|privileged|blocklist|check|history`."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import getpass
+import json
+import logging
+import os
+import sys
+import uuid
+
+from screening import __version__
+from screening.cli_output import FORMATS, print_rows, printable
+from screening.config import ConfigError, Settings, load_settings
+from screening.domain.entries import AllowlistEntry, BlockEntry, PrivilegedEntry
+from screening.domain.errors import InvalidEntry, InvalidRequest
+from screening.domain.model import PrivilegedKind, ScreenRequest, Screening
+from screening.domain.policy import PolicyError
+from screening.store import open_store
+from screening.store.base import StoreError
+
+COLUMNS = {
+    AllowlistEntry: ("id", "inmate_id", "facility_id", "number", "name", "relationship",
+                     "created_at", "created_by", "reason"),
+    PrivilegedEntry: ("id", "number", "name", "kind", "created_at", "created_by", "reason"),
+    BlockEntry: ("id", "number", "category", "action", "created_at", "created_by", "reason"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config, database=args.database, listen=getattr(args, "listen", None),
+                                 metrics_listen=getattr(args, "metrics_listen", None))
+        logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        return args.run(args, settings) or 0
+    except (ConfigError, PolicyError, StoreError, InvalidEntry, InvalidRequest, OSError) as error:
+        print(f"screening: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--database", help="SQLite file path or sqlite:/// URL (default: screening.db)")
+    common.add_argument("--config", help="TOML config file (default: $SCREENING_CONFIG)")
+    change = argparse.ArgumentParser(add_help=False)
+    change.add_argument("--reason", required=True, help="why this change is made (audited)")
+    change.add_argument("--actor", help="who makes it (default: the OS user)")
+    listing = argparse.ArgumentParser(add_help=False)
+    listing.add_argument("--format", choices=FORMATS, default="table")
+
+    parser = argparse.ArgumentParser(prog="screening", description="Call screening for inmate phone systems.")
+    parser.add_argument("--version", action="version", version=f"screening {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", parents=[common], help="run the gRPC server")
+    serve.add_argument("--listen", help="HOST:PORT for gRPC (default: 127.0.0.1:50051; port 0 picks one)")
+    serve.add_argument("--metrics-listen", help="HOST:PORT for /metrics (default: 127.0.0.1:9464; '' turns it off)")
+    serve.set_defaults(run=_serve)
+
+    allow = _list_parser(commands, "allowlist", "per-inmate approved numbers")
+    add = allow.add_parser("add", parents=[common, change], help="approve a number for an inmate")
+    add.add_argument("inmate_id")
+    add.add_argument("number")
+    add.add_argument("--name", required=True, help="who the number belongs to")
+    add.add_argument("--relationship", default="", help="e.g. mother, wife, brother")
+    add.add_argument("--facility", default="", help="limit to one facility (default: every facility)")
+    add.set_defaults(run=_allowlist_add)
+    remove = allow.add_parser("remove", parents=[common, change], help="withdraw an approval")
+    remove.add_argument("inmate_id")
+    remove.add_argument("number")
+    remove.add_argument("--facility", default="")
+    remove.set_defaults(run=_allowlist_remove)
+    show = allow.add_parser("list", parents=[common, listing], help="show approved numbers")
+    show.add_argument("--inmate")
+    show.add_argument("--facility")
+    show.set_defaults(run=_list, entry_type=AllowlistEntry)
+
+    privileged = _list_parser(commands, "privileged", "lawyers, legal aid, embassies: allowed, never recorded")
+    add = privileged.add_parser("add", parents=[common, change], help="add a privileged number")
+    add.add_argument("number")
+    add.add_argument("--name", required=True)
+    add.add_argument("--kind", default="other", choices=[k.label for k in PrivilegedKind])
+    add.set_defaults(run=_privileged_add)
+    remove = privileged.add_parser("remove", parents=[common, change], help="remove a privileged number")
+    remove.add_argument("number")
+    remove.set_defaults(run=_remove, entry_type=PrivilegedEntry)
+    show = privileged.add_parser("list", parents=[common, listing], help="show privileged numbers")
+    show.set_defaults(run=_list, entry_type=PrivilegedEntry)
+
+    block = _list_parser(commands, "blocklist", "numbers no inmate may call")
+    add = block.add_parser("add", parents=[common, change], help="block a number")
+    add.add_argument("number")
+    add.add_argument("--category", default="fraud", help="fraud, victim, witness, official, narcotics, other")
+    add.add_argument("--action", default="deny", choices=["deny", "review"])
+    add.set_defaults(run=_blocklist_add)
+    remove = block.add_parser("remove", parents=[common, change], help="unblock a number")
+    remove.add_argument("number")
+    remove.set_defaults(run=_remove, entry_type=BlockEntry)
+    show = block.add_parser("list", parents=[common, listing], help="show blocked numbers")
+    show.set_defaults(run=_list, entry_type=BlockEntry)
+
+    check = commands.add_parser("check", parents=[common], help="screen one call offline and explain it")
+    check.add_argument("--facility", required=True)
+    check.add_argument("--inmate", required=True)
+    check.add_argument("--number", required=True)
+    check.add_argument("--name", default="", help="called party name, as the phone system would send it")
+    check.add_argument("--json", action="store_true", help="print the response in protobuf's JSON mapping")
+    check.set_defaults(run=_check)
+
+    history = commands.add_parser("history", parents=[common, listing], help="show the audit log of list changes")
+    history.add_argument("--limit", type=int, default=50)
+    history.set_defaults(run=_history)
+    return parser
+
+
+def _list_parser(commands, name: str, help_text: str):
+    parser = commands.add_parser(name, help=help_text)
+    return parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+
+def _serve(args, settings: Settings) -> None:
+    from screening.bootstrap import serve
+
+    serve(settings)
+
+
+def _allowlist_add(args, settings: Settings) -> None:
+    from screening import list_changes
+
+    with open_store(settings.database) as store:
+        result = list_changes.add_allowlist(store, settings.policies(), args.inmate_id, args.number, args.name,
+                                            args.relationship, args.facility, _change(args))
+    _report("approved", result)
+
+
+def _privileged_add(args, settings: Settings) -> None:
+    from screening import list_changes
+
+    with open_store(settings.database) as store:
+        result = list_changes.add_privileged(store, settings.policies(), args.number, args.name, args.kind,
+                                             _change(args))
+    _report("added privileged number", result)
+
+
+def _blocklist_add(args, settings: Settings) -> None:
+    from screening import list_changes
+
+    with open_store(settings.database) as store:
+        result = list_changes.add_blocked(store, settings.policies(), args.number, args.category, args.action,
+                                          _change(args))
+    _report("blocked", result)
+
+
+def _allowlist_remove(args, settings: Settings) -> None:
+    from screening import list_changes
+
+    with open_store(settings.database) as store:
+        entry = list_changes.remove(store, settings.policies(), AllowlistEntry, args.number, _change(args),
+                                    inmate_id=args.inmate_id, facility_id=args.facility)
+    print(f"removed {entry.LIST} entry {entry.id}: {entry.number}")
+
+
+def _remove(args, settings: Settings) -> None:
+    from screening import list_changes
+
+    with open_store(settings.database) as store:
+        entry = list_changes.remove(store, settings.policies(), args.entry_type, args.number, _change(args))
+    print(f"removed {entry.LIST} entry {entry.id}: {entry.number}")
+
+
+def _list(args, settings: Settings) -> None:
+    filters = {}
+    if getattr(args, "inmate", None) is not None:
+        filters["inmate_id"] = args.inmate
+    if getattr(args, "facility", None) is not None:
+        filters["facility_id"] = args.facility
+    with open_store(settings.database) as store:
+        rows = [_row(entry) for entry in store.entries(args.entry_type, **filters)]
+    print_rows(COLUMNS[args.entry_type], rows, args.format)
+
+
+def _history(args, settings: Settings) -> None:
+    with open_store(settings.database) as store:
+        records = store.history(args.limit)
+    rows = [dataclasses.asdict(r) | {"at": r.at.isoformat(timespec="seconds"),
+                                     "entry": json.dumps(r.entry, ensure_ascii=False, sort_keys=True)}
+            for r in records]
+    columns = ("id", "at", "actor", "action", "list", "entry_id", "list_version", "reason", "entry")
+    print_rows(columns, rows, args.format)
+
+
+def _check(args, settings: Settings) -> None:
+    from screening.bootstrap import build_engine
+
+    request = ScreenRequest(call_id=f"cli-check-{uuid.uuid4().hex[:12]}", facility_id=args.facility,
+                            inmate_id=args.inmate, dialed_number=args.number, called_party_name=args.name)
+    with open_store(settings.database) as store:
+        screening = build_engine(settings, store).screen(request)
+    if args.json:
+        from google.protobuf import json_format
+
+        from screening.api.convert import screening_to_proto
+
+        print(json_format.MessageToJson(screening_to_proto(screening), always_print_fields_with_no_presence=True))
+    else:
+        _explain(screening)
+
+
+def _explain(screening: Screening) -> None:
+    number = screening.normalized_number or "(no E.164 form)"
+    print(f"{screening.decision.name}  {number}  type {screening.number_type.name}  "
+          f"region {screening.number_region or '-'}  lists version {screening.list_version}")
+    for finding in screening.findings:
+        entry = f"  [{finding.entry_id}]" if finding.entry_id else ""
+        print(f"  {finding.effect.name:<6} {finding.reason.name}: {printable(finding.detail)}{entry}")
+    print(f"  record: {'yes' if screening.record else 'NO (privileged)'}   "
+          f"max duration: {screening.max_duration_seconds} s")
+
+
+def _change(args):
+    from screening import list_changes
+
+    actor = args.actor or os.environ.get("SUDO_USER") or getpass.getuser()
+    return list_changes.change(actor, args.reason)
+
+
+def _report(verb: str, result) -> None:
+    entry = result.entry
+    print(f"{verb}: {entry.number} ({entry.LIST} entry {entry.id})")
+    for warning in result.warnings:
+        print(f"screening: warning: {warning}", file=sys.stderr)
+
+
+def _row(entry) -> dict:
+    row = {}
+    for f in dataclasses.fields(entry):
+        value = getattr(entry, f.name)
+        if f.name == "audit":
+            row["created_at"] = value.created_at.isoformat(timespec="seconds") if value.created_at else ""
+            row["created_by"] = value.created_by
+            row["reason"] = value.reason
+        else:
+            row[f.name] = value.label if hasattr(value, "label") else value
+    return row
+
+
+if __name__ == "__main__":
+    sys.exit(main())

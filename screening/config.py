@@ -1,0 +1,148 @@
+"""Settings: command-line flags over SCREENING_* variables over the config
+file over defaults. The README's "Configuration" section lists every key."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from screening.domain.policy import PolicySet, build_policy_set, default_settings
+
+ENV_PREFIX = "SCREENING_"
+
+
+class ConfigError(ValueError):
+    """A setting that is unknown or has a bad value; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: str = "screening.db"
+    listen: str = "127.0.0.1:50051"
+    metrics_listen: str = "127.0.0.1:9464"  # "" turns the metrics endpoint off
+    reload_interval: float = 1.0  # seconds between list-version checks
+    workers: int = 16  # gRPC worker threads
+    grace_seconds: float = 5.0  # how long shutdown waits for calls in flight
+    log_level: str = "INFO"
+    policy: Mapping[str, Any] = field(default_factory=dict)
+    facilities: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def policies(self) -> PolicySet:
+        try:
+            return build_policy_set(self.policy, self.facilities)
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
+
+
+_SCALARS = {f.name: f for f in fields(Settings) if f.name not in ("policy", "facilities")}
+
+
+def load_settings(config_file: str | None = None, environ: Mapping[str, str] | None = None,
+                  **flags: Any) -> Settings:
+    """Settings from defaults, then the config file, then the environment,
+    then flags (those that are not None)."""
+    environ = os.environ if environ is None else environ
+    config_file = config_file or environ.get(ENV_PREFIX + "CONFIG") or None
+    values: dict[str, Any] = {}
+    if config_file:
+        values.update(_read_file(config_file))
+    values.update(_from_environment(environ))
+    if "policy" in values or "policy_env" in values:
+        values["policy"] = {**values.get("policy", {}), **values.pop("policy_env", {})}
+    values.update({k: v for k, v in flags.items() if v is not None})
+    settings = Settings(**{k: _coerce(k, v) for k, v in values.items()})
+    settings.policies()  # fail now, naming the bad key, rather than on first use
+    return settings
+
+
+def _read_file(path: str) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(Path(path).read_text("utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot read config file {path}: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
+    for key in data:
+        if key not in _SCALARS and key not in ("policy", "facilities"):
+            known = ", ".join([*_SCALARS, "policy", "facilities"])
+            raise ConfigError(f"{path}: unknown setting {key!r} (known: {known})")
+    return data
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    policy_keys = {k for k, v in default_settings().items() if not isinstance(v, dict)}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG":
+            continue
+        key = name[len(ENV_PREFIX):].lower()
+        if key in _SCALARS:
+            values[key] = value
+        elif key.startswith("policy_") and key[len("policy_"):] in policy_keys:
+            values.setdefault("policy_env", {})[key[len("policy_"):]] = _policy_value(name, key, value)
+        else:
+            raise ConfigError(f"unknown environment variable {name}")
+    return values
+
+
+def _policy_value(name: str, key: str, value: str) -> Any:
+    default = default_settings()[key[len("policy_"):]]
+    if isinstance(default, bool):
+        return _boolean(name, value)
+    if isinstance(default, int):
+        return _integer(name, value)
+    return value
+
+
+def _coerce(key: str, value: Any) -> Any:
+    if key in ("policy", "facilities"):
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{key} must be a table")
+        return value
+    kind = _SCALARS[key].type
+    if kind == "str":
+        if not isinstance(value, str):
+            raise ConfigError(f"{key}: expected a string, got {value!r}")
+        return value
+    if kind == "int":
+        return _integer(key, value)
+    if kind == "float":
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{key}: expected a number, got {value!r}") from None
+        if not number > 0:
+            raise ConfigError(f"{key}: must be greater than 0, got {value!r}")
+        return number
+    raise AssertionError(kind)
+
+
+def _integer(key: str, value: Any) -> int:
+    if isinstance(value, bool):
+        raise ConfigError(f"{key}: expected a whole number, got {value!r}")
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{key}: expected a whole number, got {value!r}") from None
+    if number < 1:
+        raise ConfigError(f"{key}: must be at least 1, got {value!r}")
+    return number
+
+
+def _boolean(key: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{key}: expected true or false, got {value!r}")
+
+
+def with_flags(settings: Settings, **flags: Any) -> Settings:
+    return replace(settings, **{k: _coerce(k, v) for k, v in flags.items() if v is not None})

@@ -1,0 +1,157 @@
+"""The decision engine: one ScreenRequest in, one Screening out.
+
+It reads only memory: the current list snapshot (swapped whole by a reloader)
+and the facility's policy. The precedence of the rules is the table in the
+README, section "Decision rules"; tests/unit/test_precedence.py tests each row.
+"""
+
+from __future__ import annotations
+
+from screening.domain.errors import ListsNotLoaded
+from screening.domain.lists import ListSnapshot
+from screening.domain.model import (
+    BlockAction,
+    Decision,
+    Finding,
+    NumberType,
+    PrivilegedKind,
+    Reason,
+    ScreenRequest,
+    Screening,
+)
+from screening.domain.numbers import DialedNumber, normalize
+from screening.domain.policy import Policy, PolicySet, TypeAction
+from screening.domain.validation import validate_request
+
+_TYPE_EFFECT = {TypeAction.REVIEW: Decision.REVIEW, TypeAction.DENY: Decision.DENY}
+
+
+class ScreeningEngine:
+    def __init__(self, policies: PolicySet, snapshot: ListSnapshot | None = None):
+        self._policies = policies
+        self._snapshot = snapshot
+
+    @property
+    def snapshot(self) -> ListSnapshot | None:
+        return self._snapshot
+
+    def swap(self, snapshot: ListSnapshot) -> None:
+        # One reference assignment: a screening in flight keeps the snapshot it
+        # started with, the next one sees the new lists whole.
+        self._snapshot = snapshot
+
+    def screen(self, request: ScreenRequest) -> Screening:
+        validate_request(request)
+        snapshot = self._snapshot
+        if snapshot is None:
+            raise ListsNotLoaded("the lists are not loaded yet")
+        policy = self._policies.for_facility(request.facility_id)
+        number = normalize(request.dialed_number, policy.region)
+        if not number.valid:
+            finding = Finding(Reason.INVALID_NUMBER, f"{request.dialed_number!r} is not a valid phone number",
+                              Decision.DENY)
+            return _answer(request, Decision.DENY, [finding], number, snapshot, policy, privileged=False)
+        findings: list[Finding] = []
+        blocked = _blocked(snapshot, number, findings)
+        privileged = _privileged(snapshot, number, findings)
+        if privileged:
+            # Privileged calls bypass the approved list and number-type rules
+            # (embassies are international) and are never monitored, so only a
+            # deny-blocklist entry can stop them.
+            decision = Decision.DENY if blocked is BlockAction.DENY else Decision.ALLOW
+            return _answer(request, decision, findings, number, snapshot, policy, privileged=True)
+        type_action = _number_type(policy, number, findings)
+        _allowlist(snapshot, request, number, policy, type_action, findings)
+        return _answer(request, _strongest(findings), findings, number, snapshot, policy, privileged=False)
+
+
+def _blocked(snapshot: ListSnapshot, number: DialedNumber, findings: list[Finding]) -> BlockAction | None:
+    hit = snapshot.blocked.find(number.key) if number.key else None
+    if hit is None:
+        return None
+    entry_id, tag = hit
+    action = BlockAction(tag)
+    findings.append(Finding(Reason.BLOCKED_NUMBER, f"{number.e164} is on the blocklist ({action.label})",
+                            Decision(action), f"blocklist:{entry_id}"))
+    return action
+
+
+def _privileged(snapshot: ListSnapshot, number: DialedNumber, findings: list[Finding]) -> bool:
+    hit = snapshot.privileged.find(number.key) if number.key else None
+    if hit is None:
+        return False
+    entry_id, tag = hit
+    findings.append(Finding(Reason.PRIVILEGED, f"{number.e164} is a privileged number "
+                            f"({PrivilegedKind(tag).label}); the call is not recorded",
+                            Decision.ALLOW, f"privileged:{entry_id}"))
+    return True
+
+
+def _number_type(policy: Policy, number: DialedNumber, findings: list[Finding]) -> TypeAction:
+    """The strongest action policy takes on this kind of number; adds findings."""
+    actions = [(policy.action_for(number.number_type), f"{_type_label(number.number_type)} numbers")]
+    if number.region and number.region != policy.region:
+        actions.append((policy.international, f"international numbers ({number.region})"))
+    strongest = TypeAction.SCREEN
+    for action, what in actions:
+        if action in _TYPE_EFFECT:
+            findings.append(Finding(Reason.NUMBER_TYPE, f"{what} are {_verb(action)} by policy",
+                                    _TYPE_EFFECT[action]))
+        strongest = max(strongest, action, key=_TYPE_RANK.__getitem__)
+    return strongest
+
+
+_TYPE_RANK = {TypeAction.ALLOW: 0, TypeAction.SCREEN: 1, TypeAction.REVIEW: 2, TypeAction.DENY: 3}
+
+
+def _allowlist(snapshot: ListSnapshot, request: ScreenRequest, number: DialedNumber, policy: Policy,
+               type_action: TypeAction, findings: list[Finding]) -> None:
+    entry_id = snapshot.allowlist.find(request.inmate_id, request.facility_id, number.key) if number.key else None
+    if entry_id is not None:
+        findings.append(Finding(Reason.ALLOWLISTED, f"{number.e164} is on the approved list of inmate "
+                                f"{request.inmate_id}", Decision.ALLOW, f"allowlist:{entry_id}"))
+        return
+    shown = number.e164 or number.short_code
+    if type_action is TypeAction.ALLOW:
+        detail = f"{shown} is not on the approved list; its kind of number is allowed without one"
+        effect = Decision.ALLOW
+    elif policy.require_allowlist:
+        detail = f"{shown} is not on the approved list of inmate {request.inmate_id}"
+        effect = Decision.DENY
+    else:
+        detail = f"{shown} is not on the approved list; the facility does not require one"
+        effect = Decision.ALLOW
+    findings.append(Finding(Reason.NOT_ON_ALLOWLIST, detail, effect))
+
+
+def _strongest(findings: list[Finding]) -> Decision:
+    return max((f.effect for f in findings), default=Decision.ALLOW)
+
+
+def _answer(request: ScreenRequest, decision: Decision, findings: list[Finding], number: DialedNumber,
+            snapshot: ListSnapshot, policy: Policy, privileged: bool) -> Screening:
+    if decision is Decision.DENY:
+        duration = 0
+    elif privileged:
+        duration = policy.privileged_max_duration_seconds
+    else:
+        duration = policy.max_duration_seconds
+    return Screening(
+        call_id=request.call_id,
+        decision=decision,
+        findings=tuple(findings),
+        normalized_number=number.e164,
+        number_type=number.number_type,
+        number_region=number.region,
+        record=not privileged,
+        max_duration_seconds=duration,
+        list_version=snapshot.version,
+    )
+
+
+def _type_label(number_type: NumberType) -> str:
+    return number_type.name.lower().replace("_", " ")
+
+
+def _verb(action: TypeAction) -> str:
+    return {TypeAction.REVIEW: "flagged for review", TypeAction.DENY: "denied"}[action]

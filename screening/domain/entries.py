@@ -1,0 +1,97 @@
+"""List entries as security staff keep them."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar
+
+from screening.domain.errors import InvalidEntry
+from screening.domain.model import BlockAction, PrivilegedKind
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """Who changes a list, and why: every change is audited with these."""
+
+    actor: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    """Who added an entry, when and why."""
+
+    created_at: datetime | None = None
+    created_by: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AllowlistEntry:
+    LIST: ClassVar[str] = "allowlist"
+    KEY: ClassVar[tuple[str, ...]] = ("inmate_id", "facility_id", "number")
+
+    inmate_id: str
+    number: str  # E.164
+    name: str
+    relationship: str = ""
+    facility_id: str = ""  # "" = every facility
+    id: int = 0
+    audit: Audit = field(default_factory=Audit)
+
+
+@dataclass(frozen=True, slots=True)
+class PrivilegedEntry:
+    LIST: ClassVar[str] = "privileged"
+    KEY: ClassVar[tuple[str, ...]] = ("number",)
+
+    number: str
+    name: str
+    kind: PrivilegedKind = PrivilegedKind.OTHER
+    id: int = 0
+    audit: Audit = field(default_factory=Audit)
+
+
+@dataclass(frozen=True, slots=True)
+class BlockEntry:
+    LIST: ClassVar[str] = "blocklist"
+    KEY: ClassVar[tuple[str, ...]] = ("number",)
+
+    number: str
+    category: str = "fraud"
+    action: BlockAction = BlockAction.DENY
+    id: int = 0
+    audit: Audit = field(default_factory=Audit)
+
+
+Entry = AllowlistEntry | PrivilegedEntry | BlockEntry
+ENTRY_TYPES: dict[str, type] = {t.LIST: t for t in (AllowlistEntry, PrivilegedEntry, BlockEntry)}
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """One change to a list, as the audit log keeps it."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str  # "add" or "remove"
+    list: str
+    entry_id: int
+    reason: str
+    entry: dict
+    list_version: int
+
+
+def check_text(field_name: str, value: str, limit: int, required: bool = True) -> str:
+    """The value stripped, or InvalidEntry naming what is wrong with it."""
+    value = value.strip()
+    if required and not value:
+        raise InvalidEntry(f"{field_name} is required")
+    if len(value) > limit:
+        raise InvalidEntry(f"{field_name} is longer than {limit} characters")
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
+        raise InvalidEntry(f"{field_name} contains control characters")
+    return value

@@ -1,0 +1,128 @@
+"""The lists, held in memory for screening: compact, immutable, swapped whole.
+
+Sized for national scale (millions of entries): numbers are integer keys in
+sorted `array`s searched with `bisect`, so an entry costs a few machine words
+rather than a Python object. A snapshot is never changed after it is built;
+a reload builds a new one and swaps the reference, so a call is always
+screened against one consistent version of every list.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from screening.domain.errors import InvalidEntry
+
+
+class NumberTable:
+    """Number key -> (entry id, small integer tag), for global lists."""
+
+    __slots__ = ("_keys", "_ids", "_tags")
+
+    def __init__(self, rows: Iterable[tuple[int, int, int]] = ()):
+        """rows: (number key, entry id, tag), sorted by key, keys unique."""
+        self._keys = array("q")
+        self._ids = array("q")
+        self._tags = array("b")
+        previous = -1
+        for key, entry_id, tag in rows:
+            if key <= previous:
+                raise InvalidEntry(f"number keys must be unique and ascending; {key} after {previous}")
+            self._keys.append(key)
+            self._ids.append(entry_id)
+            self._tags.append(tag)
+            previous = key
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def find(self, key: int) -> tuple[int, int] | None:
+        """(entry id, tag) of the number, or None."""
+        keys = self._keys
+        i = bisect_left(keys, key)
+        if i < len(keys) and keys[i] == key:
+            return self._ids[i], self._tags[i]
+        return None
+
+    def nbytes(self) -> int:
+        return sum(a.itemsize * len(a) for a in (self._keys, self._ids, self._tags))
+
+
+class Allowlist:
+    """Per-inmate approved numbers, in compressed sparse rows.
+
+    Each inmate owns the slice offsets[i]:offsets[i+1] of the number arrays,
+    sorted by number. An entry may be limited to one facility (facility code
+    > 0) or hold in every facility (code 0).
+    """
+
+    __slots__ = ("_inmates", "_facilities", "_offsets", "_keys", "_ids", "_facility_codes")
+
+    def __init__(self, rows: Iterable[tuple[str, int, int, str]] = ()):
+        """rows: (inmate id, number key, entry id, facility id or ""), grouped
+        by inmate and sorted by number key within each inmate."""
+        self._inmates: dict[str, int] = {}
+        self._facilities: dict[str, int] = {"": 0}
+        self._offsets = array("q", [0])
+        self._keys = array("q")
+        self._ids = array("q")
+        self._facility_codes = array("i")
+        current, previous_key = None, -1
+        for inmate, key, entry_id, facility in rows:
+            if inmate != current:
+                if inmate in self._inmates:
+                    raise InvalidEntry(f"allowlist rows must be grouped by inmate; {inmate!r} came twice")
+                if current is not None:
+                    self._offsets.append(len(self._keys))
+                self._inmates[inmate] = len(self._inmates)
+                current, previous_key = inmate, -1
+            if key < previous_key:
+                raise InvalidEntry(f"allowlist rows of {inmate!r} must be sorted by number")
+            previous_key = key
+            self._keys.append(key)
+            self._ids.append(entry_id)
+            self._facility_codes.append(self._facilities.setdefault(facility, len(self._facilities)))
+        if current is not None:
+            self._offsets.append(len(self._keys))
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    @property
+    def inmate_count(self) -> int:
+        return len(self._inmates)
+
+    def find(self, inmate: str, facility: str, key: int) -> int | None:
+        """Entry id approving this number for this inmate in this facility."""
+        row = self._inmates.get(inmate)
+        if row is None:
+            return None
+        keys, end = self._keys, self._offsets[row + 1]
+        i = bisect_left(keys, key, self._offsets[row], end)
+        facility_code = self._facilities.get(facility, -1)
+        while i < end and keys[i] == key:
+            code = self._facility_codes[i]
+            if code == 0 or code == facility_code:
+                return self._ids[i]
+            i += 1
+        return None
+
+    def nbytes(self) -> int:
+        arrays = (self._offsets, self._keys, self._ids, self._facility_codes)
+        return sum(a.itemsize * len(a) for a in arrays)
+
+
+@dataclass(frozen=True, slots=True)
+class ListSnapshot:
+    """Every list at one list version."""
+
+    version: int
+    allowlist: Allowlist = field(default_factory=Allowlist)
+    privileged: NumberTable = field(default_factory=NumberTable)
+    blocked: NumberTable = field(default_factory=NumberTable)
+
+    def counts(self) -> dict[str, int]:
+        return {"allowlist": len(self.allowlist), "privileged": len(self.privileged), "blocklist": len(self.blocked)}

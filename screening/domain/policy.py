@@ -1,0 +1,136 @@
+"""Screening policy: what the rules do, per facility.
+
+Defaults live in policy_defaults.toml; a config file overrides them globally
+and per facility. Parsing is strict: an unknown key or a bad value is an error
+that names it, so a typo never silently leaves a default in force.
+"""
+
+from __future__ import annotations
+
+import enum
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from types import MappingProxyType
+from typing import Any
+
+from screening.domain.model import NumberType
+from screening.domain.numbers import is_known_region
+
+
+class PolicyError(ValueError):
+    """A policy setting that is unknown or has a bad value."""
+
+
+class TypeAction(enum.Enum):
+    SCREEN = "screen"  # the usual rules decide
+    REVIEW = "review"  # usual rules, and flag for monitoring
+    DENY = "deny"  # refuse, even when approved
+    ALLOW = "allow"  # connect without an approved-list entry
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    region: str
+    require_allowlist: bool
+    max_duration_seconds: int
+    privileged_max_duration_seconds: int
+    international: TypeAction
+    number_types: Mapping[NumberType, TypeAction]
+
+    def action_for(self, number_type: NumberType) -> TypeAction:
+        return self.number_types.get(number_type, TypeAction.SCREEN)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySet:
+    """The default policy and the facilities that override it."""
+
+    default: Policy
+    facilities: Mapping[str, Policy]
+
+    def for_facility(self, facility_id: str) -> Policy:
+        return self.facilities.get(facility_id, self.default)
+
+
+def default_settings() -> dict[str, Any]:
+    text = resources.files("screening.domain").joinpath("policy_defaults.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def build_policy_set(settings: Mapping[str, Any] | None = None,
+                     facilities: Mapping[str, Mapping[str, Any]] | None = None) -> PolicySet:
+    """Policies from the [policy] table and the [facilities.*] tables of a config."""
+    merged = _merge(default_settings(), settings or {}, "policy")
+    default = _parse(merged, "policy")
+    per_facility = {
+        facility: _parse(_merge(merged, overrides, f"facilities.{facility}"), f"facilities.{facility}")
+        for facility, overrides in (facilities or {}).items()
+    }
+    return PolicySet(default, MappingProxyType(per_facility))
+
+
+def _merge(base: Mapping[str, Any], overrides: Mapping[str, Any], where: str) -> dict[str, Any]:
+    if not isinstance(overrides, Mapping):
+        raise PolicyError(f"{where} must be a table")
+    merged = dict(base)
+    for key, value in overrides.items():
+        if key not in base:
+            known = ", ".join(sorted(base))
+            raise PolicyError(f"{where}.{key} is not a policy setting (known: {known})")
+        if key == "number_types":
+            if not isinstance(value, Mapping):
+                raise PolicyError(f"{where}.number_types must be a table")
+            value = {**base[key], **value}
+        merged[key] = value
+    return merged
+
+
+def _parse(values: Mapping[str, Any], where: str) -> Policy:
+    region = _typed(values, "region", str, where).upper()
+    if not is_known_region(region):
+        raise PolicyError(f"{where}.region: {region!r} is not an ISO 3166 region phonenumbers knows")
+    return Policy(
+        region=region,
+        require_allowlist=_typed(values, "require_allowlist", bool, where),
+        max_duration_seconds=_duration(values, "max_duration_seconds", where),
+        privileged_max_duration_seconds=_duration(values, "privileged_max_duration_seconds", where),
+        international=_action(values["international"], f"{where}.international"),
+        number_types=MappingProxyType(_number_types(values["number_types"], where)),
+    )
+
+
+def _number_types(table: Mapping[str, Any], where: str) -> dict[NumberType, TypeAction]:
+    actions = {}
+    for name, action in table.items():
+        try:
+            number_type = NumberType[name.upper()]
+        except KeyError:
+            known = ", ".join(t.name for t in NumberType if t is not NumberType.UNSPECIFIED)
+            raise PolicyError(f"{where}.number_types.{name} is not a number type (known: {known})") from None
+        actions[number_type] = _action(action, f"{where}.number_types.{name}")
+    return actions
+
+
+def _action(value: Any, where: str) -> TypeAction:
+    try:
+        return TypeAction(str(value).lower())
+    except ValueError:
+        choices = ", ".join(a.value for a in TypeAction)
+        raise PolicyError(f"{where}: {value!r} is not one of {choices}") from None
+
+
+def _typed(values: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
+    value = values[key]
+    # bool is an int in Python; a duration of `true` is still a mistake.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise PolicyError(f"{where}.{key}: expected {kind.__name__}, got {value!r}")
+    return value
+
+
+def _duration(values: Mapping[str, Any], key: str, where: str) -> int:
+    value = _typed(values, key, int, where)
+    if not 0 < value <= 24 * 3600:
+        raise PolicyError(f"{where}.{key}: {value} is not between 1 and 86400 seconds")
+    return value

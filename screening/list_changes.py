@@ -1,0 +1,83 @@
+"""Changes to the lists, as staff ask for them: validated, normalized, stored,
+with warnings about conflicts between lists.
+
+The CLI calls these; later entry points (bulk imports) reuse them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from screening.domain.entries import AllowlistEntry, BlockEntry, Change, Entry, PrivilegedEntry, check_text
+from screening.domain.model import BlockAction, PrivilegedKind
+from screening.domain.numbers import parse_list_number
+from screening.domain.policy import PolicySet
+from screening.store.base import Store
+
+# Longest values accepted, in characters (README "Admin CLI").
+ID_LIMIT = 64
+NAME_LIMIT = 200
+TEXT_LIMIT = 500
+
+
+@dataclass
+class Result:
+    entry: Entry
+    warnings: list[str] = field(default_factory=list)
+
+
+def change(actor: str, reason: str) -> Change:
+    return Change(check_text("actor", actor, ID_LIMIT), check_text("reason", reason, TEXT_LIMIT))
+
+
+def add_allowlist(store: Store, policies: PolicySet, inmate_id: str, number: str, name: str,
+                  relationship: str, facility_id: str, why: Change) -> Result:
+    facility_id = check_text("facility", facility_id, ID_LIMIT, required=False)
+    e164 = parse_list_number(number, policies.for_facility(facility_id).region).e164
+    entry = AllowlistEntry(
+        inmate_id=check_text("inmate id", inmate_id, ID_LIMIT),
+        number=e164,
+        name=check_text("name", name, NAME_LIMIT),
+        relationship=check_text("relationship", relationship, ID_LIMIT, required=False),
+        facility_id=facility_id,
+    )
+    warnings = _conflicts(store, e164, skip=AllowlistEntry)
+    return Result(store.add(entry, why), warnings)
+
+
+def add_privileged(store: Store, policies: PolicySet, number: str, name: str, kind: str, why: Change) -> Result:
+    e164 = parse_list_number(number, policies.default.region).e164
+    entry = PrivilegedEntry(number=e164, name=check_text("name", name, NAME_LIMIT),
+                            kind=PrivilegedKind.from_label(kind))
+    return Result(store.add(entry, why), _conflicts(store, e164, skip=PrivilegedEntry))
+
+
+def add_blocked(store: Store, policies: PolicySet, number: str, category: str, action: str, why: Change) -> Result:
+    e164 = parse_list_number(number, policies.default.region).e164
+    entry = BlockEntry(number=e164, category=check_text("category", category, ID_LIMIT),
+                       action=BlockAction.from_label(action))
+    return Result(store.add(entry, why), _conflicts(store, e164, skip=BlockEntry))
+
+
+def remove(store: Store, policies: PolicySet, entry_type: type, number: str, why: Change, **key: str) -> Entry:
+    region = policies.for_facility(key.get("facility_id", "")).region
+    key = {k: check_text(k, v, ID_LIMIT, required=False) for k, v in key.items()}
+    return store.remove(entry_type, {**key, "number": parse_list_number(number, region).e164}, why)
+
+
+def _conflicts(store: Store, e164: str, skip: type) -> list[str]:
+    """What other lists say about this number, for staff to resolve."""
+    warnings = []
+    if skip is not BlockEntry:
+        for entry in store.entries(BlockEntry, number=e164):
+            warnings.append(f"{e164} is on the blocklist ({entry.action.label}, entry {entry.id}): "
+                            f"a blocklist deny wins over every other list")
+    if skip is not PrivilegedEntry:
+        for entry in store.entries(PrivilegedEntry, number=e164):
+            warnings.append(f"{e164} is a privileged number ({entry.name}, entry {entry.id})")
+    if skip is not AllowlistEntry:
+        inmates = sorted({entry.inmate_id for entry in store.entries(AllowlistEntry, number=e164)})
+        if inmates:
+            shown = ", ".join(inmates[:10]) + (" ..." if len(inmates) > 10 else "")
+            warnings.append(f"{e164} is on the approved lists of {len(inmates)} inmate(s): {shown}")
+    return warnings

@@ -1,0 +1,205 @@
+"""The embedded default store: one SQLite file, WAL mode, owner-only."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from screening.domain.entries import Audit, AuditRecord, Change, Entry
+from screening.domain.lists import Allowlist, ListSnapshot, NumberTable
+from screening.domain.model import BlockAction, PrivilegedKind
+from screening.store.base import EntryExists, EntryNotFound, Store, StoreError
+from screening.store.sqlite_migrations import Migration, bundled_migrations, migrate
+
+# Columns stored as text labels, and the enum each one holds.
+_ENUM_COLUMNS = {"kind": PrivilegedKind, "action": BlockAction}
+_AUDIT_COLUMNS = ("created_at", "created_by", "reason")
+_BUSY_TIMEOUT_MS = 10_000
+
+
+class SqliteStore(Store):
+    def __init__(self, path: str | os.PathLike, migrations: list[Migration] | None = None):
+        self.path = Path(path)
+        _create_private_file(self.path)
+        try:
+            self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                         timeout=_BUSY_TIMEOUT_MS / 1000)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            # FULL: a list change the CLI reported done survives a power cut.
+            self._conn.execute("PRAGMA synchronous=FULL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            migrate(self._conn, bundled_migrations() if migrations is None else migrations)
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot open SQLite database {self.path}: {error}") from error
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def list_version(self) -> int:
+        with self._lock:
+            return self._conn.execute("SELECT version FROM list_version").fetchone()[0]
+
+    def snapshot(self) -> ListSnapshot:
+        with self._lock, self._read_transaction() as conn:
+            version = conn.execute("SELECT version FROM list_version").fetchone()[0]
+            # Ordering by (length, text) of "+digits" is numeric order of the keys.
+            allowlist = Allowlist(
+                (inmate, int(number[1:]), entry_id, facility)
+                for inmate, number, entry_id, facility in conn.execute(
+                    "SELECT inmate_id, number, id, facility_id FROM allowlist "
+                    "ORDER BY inmate_id, length(number), number"
+                )
+            )
+            privileged = NumberTable(
+                (int(number[1:]), entry_id, PrivilegedKind.from_label(kind))
+                for number, entry_id, kind in conn.execute(
+                    "SELECT number, id, kind FROM privileged ORDER BY length(number), number"
+                )
+            )
+            blocked = NumberTable(
+                (int(number[1:]), entry_id, BlockAction.from_label(action))
+                for number, entry_id, action in conn.execute(
+                    "SELECT number, id, action FROM blocklist ORDER BY length(number), number"
+                )
+            )
+        return ListSnapshot(version, allowlist, privileged, blocked)
+
+    def add(self, entry: Entry, change: Change) -> Entry:
+        table = entry.LIST
+        now = datetime.now(UTC)
+        stored = dataclasses.replace(entry, audit=Audit(now, change.actor, change.reason))
+        row = _to_row(stored)
+        columns = [c for c in row if c != "id"]
+        sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
+               f"VALUES ({', '.join('?' for _ in columns)}) RETURNING id")
+        with self._lock, self._write_transaction() as conn:
+            try:
+                entry_id = conn.execute(sql, [row[c] for c in columns]).fetchone()[0]
+            except sqlite3.IntegrityError:
+                key = ", ".join(f"{k}={row[k]!r}" for k in entry.KEY if row[k])
+                raise EntryExists(f"{table} already has an entry for {key}") from None
+            stored = dataclasses.replace(stored, id=entry_id)
+            self._audit(conn, now, change, "add", stored)
+        return stored
+
+    def remove(self, entry_type: type, key: dict[str, str], change: Change) -> Entry:
+        table = entry_type.LIST
+        where = " AND ".join(f"{column} = ?" for column in entry_type.KEY)
+        values = [key.get(column, "") for column in entry_type.KEY]
+        with self._lock, self._write_transaction() as conn:
+            cursor = conn.execute(f"SELECT * FROM {table} WHERE {where}", values)
+            row = cursor.fetchone()
+            if row is None:
+                shown = ", ".join(f"{c}={v!r}" for c, v in zip(entry_type.KEY, values) if v)
+                raise EntryNotFound(f"{table} has no entry for {shown}")
+            entry = _from_row(entry_type, cursor, row)
+            conn.execute(f"DELETE FROM {table} WHERE id = ?", (entry.id,))
+            self._audit(conn, datetime.now(UTC), change, "remove", entry)
+        return entry
+
+    def entries(self, entry_type: type, **filters: str) -> Iterator[Entry]:
+        for column in filters:
+            if column not in _columns(entry_type):
+                raise StoreError(f"{entry_type.LIST} has no field {column!r}")
+        where = " AND ".join(f"{column} = ?" for column in filters) or "1 = 1"
+        with self._lock:
+            cursor = self._conn.execute(f"SELECT * FROM {entry_type.LIST} WHERE {where} ORDER BY id",
+                                        list(filters.values()))
+            rows = cursor.fetchall()
+            entries = [_from_row(entry_type, cursor, row) for row in rows]
+        return iter(entries)
+
+    def history(self, limit: int = 100) -> list[AuditRecord]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, at, actor, action, list, entry_id, reason, entry, list_version "
+                "FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
+            ).fetchall()
+        return [
+            AuditRecord(r[0], datetime.fromisoformat(r[1]), r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), r[8])
+            for r in rows
+        ]
+
+    def _audit(self, conn: sqlite3.Connection, at: datetime, change: Change, action: str, entry: Entry) -> None:
+        version = conn.execute("UPDATE list_version SET version = version + 1 RETURNING version").fetchone()[0]
+        conn.execute(
+            "INSERT INTO audit_log (at, actor, action, list, entry_id, reason, entry, list_version) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (at.isoformat(), change.actor, action, entry.LIST, entry.id, change.reason,
+             json.dumps(_to_row(entry), ensure_ascii=False, sort_keys=True), version),
+        )
+
+    def _write_transaction(self):
+        return _Transaction(self._conn, "BEGIN IMMEDIATE")
+
+    def _read_transaction(self):
+        return _Transaction(self._conn, "BEGIN")
+
+
+class _Transaction:
+    """BEGIN on enter; COMMIT on success, ROLLBACK on any error."""
+
+    def __init__(self, conn: sqlite3.Connection, begin: str):
+        self._conn, self._begin = conn, begin
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._conn.execute(self._begin)
+        return self._conn
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if kind is None:
+            self._conn.execute("COMMIT")
+        else:
+            self._conn.execute("ROLLBACK")
+            if isinstance(error, sqlite3.Error) and not isinstance(error, StoreError):
+                raise StoreError(f"database error: {error}") from error
+
+
+def _columns(entry_type: type) -> tuple[str, ...]:
+    fields = [f.name for f in dataclasses.fields(entry_type) if f.name != "audit"]
+    return (*fields, *_AUDIT_COLUMNS)
+
+
+def _to_row(entry: Entry) -> dict:
+    row = {}
+    for f in dataclasses.fields(entry):
+        value = getattr(entry, f.name)
+        if f.name == "audit":
+            row["created_at"] = value.created_at.isoformat() if value.created_at else ""
+            row["created_by"] = value.created_by
+            row["reason"] = value.reason
+        elif f.name in _ENUM_COLUMNS:
+            row[f.name] = value.label
+        else:
+            row[f.name] = value
+    return row
+
+
+def _from_row(entry_type: type, cursor: sqlite3.Cursor, row: tuple) -> Entry:
+    values = dict(zip((d[0] for d in cursor.description), row))
+    audit = Audit(datetime.fromisoformat(values.pop("created_at")), values.pop("created_by"), values.pop("reason"))
+    for column, enum_type in _ENUM_COLUMNS.items():
+        if column in values:
+            values[column] = enum_type.from_label(values[column])
+    return entry_type(audit=audit, **values)
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the database file readable by its owner only (lists name
+    victims and witnesses); SQLite gives its -wal and -shm files the same mode."""
+    if path.exists():
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as error:
+        raise StoreError(f"cannot create database {path}: {error.strerror}") from error

@@ -1,0 +1,109 @@
+"""Versioned schema migrations for the SQLite store.
+
+Migrations are the numbered files in migrations/sqlite/ (NNNN_name.sql). Each
+runs in its own transaction together with its row in schema_migrations, so a
+database is always at exactly one version; an existing database is upgraded
+in place on first open by a newer release. A database newer than this code is
+refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from importlib.abc import Traversable
+
+from screening.store.base import StoreError
+
+_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def bundled_migrations() -> list[Migration]:
+    return load_migrations(resources.files("screening.store.migrations").joinpath("sqlite"))
+
+
+def load_migrations(folder: Traversable) -> list[Migration]:
+    found = []
+    for item in folder.iterdir():
+        match = _NAME.match(item.name)
+        if match:
+            found.append(Migration(int(match[1]), match[2], item.read_text("utf-8")))
+    found.sort(key=lambda m: m.version)
+    versions = [m.version for m in found]
+    if versions != list(range(1, len(found) + 1)):
+        raise StoreError(f"migrations must be numbered 1..n without gaps, found {versions}")
+    return found
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").fetchone()
+    if not exists:
+        return 0
+    return conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection, migrations: list[Migration]) -> list[int]:
+    """Apply the migrations the database lacks; returns the versions applied.
+
+    The connection must be in autocommit mode (isolation_level=None).
+    """
+    applied = []
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    latest = migrations[-1].version if migrations else 0
+    current = schema_version(conn)
+    if current > latest:
+        raise StoreError(
+            f"the database is at schema version {current}, newer than this release of "
+            f"screening knows ({latest}); upgrade screening instead of opening it with this one"
+        )
+    for migration in migrations:
+        if migration.version <= current:
+            continue
+        # BEGIN IMMEDIATE takes the write lock first, so two processes starting
+        # on a new database do not both apply a migration.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if schema_version(conn) >= migration.version:
+                conn.execute("ROLLBACK")
+                continue
+            for statement in _statements(migration.sql):
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                (migration.version, migration.name, datetime.now(UTC).isoformat()),
+            )
+            conn.execute("COMMIT")
+        except BaseException as error:
+            conn.execute("ROLLBACK")
+            if isinstance(error, sqlite3.Error):
+                raise StoreError(f"migration {migration.version:04d}_{migration.name} failed: {error}") from error
+            raise
+        applied.append(migration.version)
+    return applied
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration into statements (our files keep one statement per ';')."""
+    statements, buffer = [], ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip() and not all(l.strip().startswith("--") or not l.strip() for l in buffer.splitlines()):
+        raise StoreError(f"migration has an unterminated statement: {buffer.strip()[:60]!r}")
+    return statements
