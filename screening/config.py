@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -86,8 +86,8 @@ def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
             values[key] = value
         elif key.startswith("policy_") and key[len("policy_"):] in policy_keys:
             values.setdefault("policy_env", {})[key[len("policy_"):]] = _policy_value(name, key, value)
-        else:
-            raise ConfigError(f"unknown environment variable {name}")
+        # Anything else is ignored: Kubernetes sets SCREENING_PORT,
+        # SCREENING_SERVICE_HOST, ... for a service named "screening".
     return values
 
 
@@ -142,7 +142,3 @@ def _boolean(key: str, value: str) -> bool:
     if lowered in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{key}: expected true or false, got {value!r}")
-
-
-def with_flags(settings: Settings, **flags: Any) -> Settings:
-    return replace(settings, **{k: _coerce(k, v) for k, v in flags.items() if v is not None})

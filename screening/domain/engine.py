@@ -92,13 +92,11 @@ def _number_type(policy: Policy, number: DialedNumber, findings: list[Finding]) 
     actions = [(policy.action_for(number.number_type), f"{_type_label(number.number_type)} numbers")]
     if number.region and number.region != policy.region:
         actions.append((policy.international, f"international numbers ({number.region})"))
-    strongest = TypeAction.SCREEN
     for action, what in actions:
         if action in _TYPE_EFFECT:
             findings.append(Finding(Reason.NUMBER_TYPE, f"{what} are {_verb(action)} by policy",
                                     _TYPE_EFFECT[action]))
-        strongest = max(strongest, action, key=_TYPE_RANK.__getitem__)
-    return strongest
+    return max((action for action, _ in actions), key=_TYPE_RANK.__getitem__)
 
 
 _TYPE_RANK = {TypeAction.ALLOW: 0, TypeAction.SCREEN: 1, TypeAction.REVIEW: 2, TypeAction.DENY: 3}

@@ -64,6 +64,7 @@ INVALID = DialedNumber("", NumberType.UNSPECIFIED, "")
 class DialingRules:
     international_prefixes: tuple[str, ...] = ()
     country_code_without_plus: str = ""
+    emergency_numbers: frozenset[str] = frozenset()
 
 
 @functools.cache
@@ -71,7 +72,8 @@ def dialing_rules(region: str) -> DialingRules:
     data = tomllib.loads(resources.files("screening.domain").joinpath("dialing_rules.toml").read_text("utf-8"))
     entry = data.get(region, {})
     prefixes = tuple(sorted(entry.get("international_prefixes", ()), key=len, reverse=True))
-    return DialingRules(prefixes, entry.get("country_code_without_plus", ""))
+    return DialingRules(prefixes, entry.get("country_code_without_plus", ""),
+                        frozenset(entry.get("emergency_numbers", ())))
 
 
 def is_known_region(region: str) -> bool:
@@ -125,12 +127,14 @@ def _candidates(digits: str, plus: bool, rules: DialingRules):
     if plus:
         yield "+" + digits
         return
-    for prefix in rules.international_prefixes:
-        if digits.startswith(prefix):
-            # The first access code the digits start with decides: it is what
-            # the dialer would do with them.
-            yield "+" + digits[len(prefix):]
-            return
+    # Longest access code first: that is how the exchange reads the digits.
+    # A shorter one is tried only when that reading is not a valid number
+    # ("00 966..." is no valid 009 + 66... number, so it is Saudi Arabia).
+    access_codes = [p for p in rules.international_prefixes if digits.startswith(p)]
+    for prefix in access_codes:
+        yield "+" + digits[len(prefix):]
+    if access_codes:
+        return
     if rules.country_code_without_plus and digits.startswith(rules.country_code_without_plus):
         yield "+" + digits
     yield digits
@@ -151,11 +155,17 @@ def _parse(candidate: str, region: str) -> DialedNumber | None:
 
 
 def _short_code(digits: str, region: str) -> DialedNumber:
+    if digits in dialing_rules(region).emergency_numbers:
+        return DialedNumber("", NumberType.EMERGENCY, region, short_code=digits)
     try:
         number = phonenumbers.parse(digits, region)
     except phonenumbers.NumberParseException:
         return INVALID
     if not shortnumberinfo.is_valid_short_number_for_region(number, region):
         return INVALID
-    kind = NumberType.EMERGENCY if shortnumberinfo.is_emergency_number(digits, region) else NumberType.SHORT_CODE
+    kind = NumberType.EMERGENCY if _is_emergency(digits, region) else NumberType.SHORT_CODE
     return DialedNumber("", kind, region, short_code=digits)
+
+
+def _is_emergency(digits: str, region: str) -> bool:
+    return shortnumberinfo.is_emergency_number(digits, region)

@@ -20,7 +20,12 @@ FIELD_LIMITS: dict[str, tuple[bool, int]] = {
 # What may appear in a dialed number besides digits: separators people type,
 # "+" and the keypad's "*" and "#". Letters or anything else mean the field
 # does not hold a phone number at all.
-_NUMBER_PUNCTUATION = frozenset(" +-./()*#\u00a0\u2010\u2011\u2012\u2013\u2014\u2212\uff0b\u3000")
+_NUMBER_PUNCTUATION = frozenset(
+    " +-./()*#"
+    "\u00a0\u2009\u202f\u3000"  # no-break, thin, narrow no-break and ideographic spaces
+    "\u2010\u2011\u2012\u2013\u2014\u2212"  # hyphens, dashes, minus sign
+    "\uff0b\uff0d\uff0e\uff08\uff09\uff0f"  # fullwidth + - . ( ) /
+)
 
 
 def validate_request(request: ScreenRequest) -> None:

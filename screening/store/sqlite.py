@@ -198,8 +198,11 @@ def _create_private_file(path: Path) -> None:
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as error:
+        raise StoreError(f"cannot create database {path}: {error.strerror}") from error
+    try:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     except FileExistsError:
-        pass
+        pass  # another process created it first
     except OSError as error:
         raise StoreError(f"cannot create database {path}: {error.strerror}") from error

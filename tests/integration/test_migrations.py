@@ -1,0 +1,68 @@
+import sqlite3
+
+import pytest
+
+from screening.domain.entries import BlockEntry, Change
+from screening.store.base import StoreError
+from screening.store.sqlite import SqliteStore
+from screening.store.sqlite_migrations import Migration, bundled_migrations, load_migrations, schema_version
+
+WHY = Change("tester", "migration test")
+BUNDLED = bundled_migrations()
+# A later release's migration, as a real one would look.
+ADD_COLUMN = Migration(len(BUNDLED) + 1, "blocklist_source",
+                       "ALTER TABLE blocklist ADD COLUMN source TEXT NOT NULL DEFAULT '';\n"
+                       "CREATE INDEX blocklist_source ON blocklist (source);\n")
+
+
+def versions(path):
+    return [r[0] for r in sqlite3.connect(path).execute("SELECT version FROM schema_migrations ORDER BY version")]
+
+
+def test_new_database_gets_every_migration(tmp_path):
+    SqliteStore(tmp_path / "a.db").close()
+    assert versions(tmp_path / "a.db") == [m.version for m in BUNDLED]
+
+
+def test_existing_database_is_upgraded_in_place_keeping_its_data(tmp_path):
+    path = tmp_path / "a.db"
+    with SqliteStore(path) as old:
+        old.add(BlockEntry("+6281111111111"), WHY)
+    with SqliteStore(path, migrations=[*BUNDLED, ADD_COLUMN]) as new:
+        assert new.list_version() == 1
+        assert len(new.snapshot().blocked) == 1
+    assert versions(path) == [*(m.version for m in BUNDLED), ADD_COLUMN.version]
+    columns = [r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(blocklist)")]
+    assert "source" in columns
+
+
+def test_reopening_applies_nothing_twice(tmp_path):
+    for _ in range(3):
+        SqliteStore(tmp_path / "a.db").close()
+    assert versions(tmp_path / "a.db") == [m.version for m in BUNDLED]
+
+
+def test_a_failing_migration_leaves_the_database_as_it_was(tmp_path):
+    path = tmp_path / "a.db"
+    SqliteStore(path).close()
+    broken = Migration(len(BUNDLED) + 1, "broken",
+                       "CREATE TABLE half_done (x INTEGER);\nALTER TABLE no_such_table ADD COLUMN y TEXT;\n")
+    with pytest.raises(StoreError, match="migration 0002_broken failed: no such table: no_such_table"):
+        SqliteStore(path, migrations=[*BUNDLED, broken])
+    conn = sqlite3.connect(path)
+    assert schema_version(conn) == len(BUNDLED)
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'").fetchone()[0] == 0
+
+
+def test_a_database_newer_than_the_code_is_refused(tmp_path):
+    path = tmp_path / "a.db"
+    SqliteStore(path, migrations=[*BUNDLED, ADD_COLUMN]).close()
+    with pytest.raises(StoreError, match=r"schema version 2, newer than this release of screening knows \(1\)"):
+        SqliteStore(path)
+
+
+def test_migration_files_must_be_numbered_without_gaps(tmp_path):
+    (tmp_path / "0001_a.sql").write_text("SELECT 1;")
+    (tmp_path / "0003_c.sql").write_text("SELECT 1;")
+    with pytest.raises(StoreError, match=r"without gaps, found \[1, 3\]"):
+        load_migrations(tmp_path)

@@ -1,0 +1,112 @@
+"""Live reload against a real SQLite file while screening runs in threads."""
+
+import sqlite3
+import threading
+
+import pytest
+
+from screening.domain.engine import ScreeningEngine
+from screening.domain.entries import AllowlistEntry, BlockEntry, Change
+from screening.domain.model import Decision, ScreenRequest
+from screening.domain.policy import build_policy_set
+from screening.reloader import ListReloader
+from screening.store.sqlite import SqliteStore
+
+WHY = Change("tester", "reload test")
+FAMILY = "+6281234567890"
+
+
+@pytest.fixture
+def path(tmp_path):
+    return tmp_path / "lists.db"
+
+
+def call(number=FAMILY):
+    return ScreenRequest("c", "LP-A", "A-1", number)
+
+
+def test_changes_from_another_connection_are_picked_up(path):
+    with SqliteStore(path) as server_side, SqliteStore(path) as cli_side:
+        engine = ScreeningEngine(build_policy_set())
+        reloader = ListReloader(server_side, engine, interval=60)
+        reloader.load()
+        assert engine.screen(call()).decision is Decision.DENY
+        assert reloader.check() is False  # nothing changed
+        cli_side.add(AllowlistEntry("A-1", FAMILY, "Ibu Siti"), WHY)
+        assert reloader.check() is True
+        assert engine.screen(call()).decision is Decision.ALLOW
+        assert engine.snapshot.version == 1
+
+
+def test_every_answer_matches_the_list_version_it_names(path):
+    """A writer toggles a block on an approved number; readers screen it
+    continuously. An odd version (counted from the start) has the block, an
+    even one not: any answer mixing two versions breaks the rule."""
+    with SqliteStore(path) as setup:
+        setup.add(AllowlistEntry("A-1", FAMILY, "Ibu Siti"), WHY)
+        base = setup.list_version()
+    store = SqliteStore(path)
+    engine = ScreeningEngine(build_policy_set())
+    reloaded = []
+    reloader = ListReloader(store, engine, interval=0.005, on_loaded=lambda s, t: reloaded.append(s.version))
+    reloader.load()
+    reloader.start()
+    stop, errors, answers = threading.Event(), [], []
+
+    def screen_continuously():
+        while not stop.is_set():
+            try:
+                answer = engine.screen(call())
+            except Exception as error:  # noqa: BLE001 - any failure is what we look for
+                errors.append(error)
+                return
+            blocked = (answer.list_version - base) % 2 == 1
+            expected = Decision.DENY if blocked else Decision.ALLOW
+            if answer.decision is not expected:
+                errors.append(f"version {answer.list_version} answered {answer.decision.name}")
+            answers.append(answer.list_version)
+
+    readers = [threading.Thread(target=screen_continuously) for _ in range(4)]
+    for reader in readers:
+        reader.start()
+    with SqliteStore(path) as writer:
+        for _ in range(40):
+            writer.add(BlockEntry(FAMILY), WHY)
+            writer.remove(BlockEntry, {"number": FAMILY}, WHY)
+        final = writer.list_version()
+    deadline = threading.Event()
+    while engine.snapshot.version != final and not deadline.wait(0.01):
+        pass
+    stop.set()
+    for reader in readers:
+        reader.join()
+    reloader.stop()
+    store.close()
+    assert errors == []
+    assert engine.snapshot.version == final
+    assert len(set(answers)) > 2, "readers should have seen several versions"
+    assert len(reloaded) > 2
+
+
+def test_a_failed_reload_keeps_the_lists_in_use(path):
+    with SqliteStore(path) as store, SqliteStore(path) as cli_side:
+        engine = ScreeningEngine(build_policy_set())
+        failures = []
+        reloader = ListReloader(store, engine, interval=60, on_failed=lambda: failures.append(1))
+        cli_side.add(AllowlistEntry("A-1", FAMILY, "Ibu Siti"), WHY)
+        reloader.load()
+        # A row no release writes: the next load fails part way.
+        conn = sqlite3.connect(path)
+        with conn:
+            conn.execute("INSERT INTO privileged (number, name, kind, created_at, created_by, reason) "
+                         "VALUES ('+62215551234', 'x', 'astronaut', '2026-01-01T00:00:00+00:00', 'x', 'x')")
+            conn.execute("UPDATE list_version SET version = version + 1")
+        assert reloader.check() is False
+        assert failures == [1]
+        assert engine.snapshot.version == 1
+        assert engine.screen(call()).decision is Decision.ALLOW
+        with conn:
+            conn.execute("UPDATE privileged SET kind = 'embassy'")
+            conn.execute("UPDATE list_version SET version = version + 1")
+        assert reloader.check() is True
+        assert engine.snapshot.version == 3

@@ -1,0 +1,30 @@
+"""Small lists and requests for unit tests of the core."""
+
+from screening.domain.engine import ScreeningEngine
+from screening.domain.lists import Allowlist, ListSnapshot, NumberTable
+from screening.domain.model import BlockAction, PrivilegedKind, ScreenRequest
+from screening.domain.numbers import normalize
+from screening.domain.policy import build_policy_set
+
+
+def key(number: str) -> int:
+    return normalize(number, "ID").key
+
+
+def make_snapshot(version=1, allow=(), privileged=(), blocked=()):
+    """allow: (inmate, number[, facility]); privileged: numbers; blocked: (number, BlockAction)."""
+    allow_rows = sorted(
+        ((a[0], key(a[1]), i + 1, a[2] if len(a) > 2 else "") for i, a in enumerate(allow)),
+        key=lambda r: (r[0], r[1]),
+    )
+    privileged_rows = sorted((key(n), i + 1, PrivilegedKind.ATTORNEY) for i, n in enumerate(privileged))
+    blocked_rows = sorted((key(n), i + 1, action) for i, (n, action) in enumerate(blocked))
+    return ListSnapshot(version, Allowlist(allow_rows), NumberTable(privileged_rows), NumberTable(blocked_rows))
+
+
+def request(number: str, inmate="A-1", facility="LP-CIPINANG", call_id="call-1", **fields):
+    return ScreenRequest(call_id=call_id, facility_id=facility, inmate_id=inmate, dialed_number=number, **fields)
+
+
+def engine_for(snapshot=None, policy=None, facilities=None):
+    return ScreeningEngine(build_policy_set(policy, facilities), snapshot or make_snapshot())

@@ -1,0 +1,77 @@
+import pytest
+
+from screening.config import ConfigError, load_settings
+
+CONFIG = """
+database = "/var/lib/screening/screening.db"
+listen = "0.0.0.0:50051"
+reload_interval = 0.5
+
+[policy]
+max_duration_seconds = 600
+
+[facilities."LP-A"]
+require_allowlist = false
+"""
+
+
+@pytest.fixture
+def config_file(tmp_path):
+    path = tmp_path / "screening.toml"
+    path.write_text(CONFIG)
+    return str(path)
+
+
+def test_defaults_without_any_source():
+    settings = load_settings(environ={})
+    assert settings.database == "screening.db"
+    assert settings.listen == "127.0.0.1:50051"
+    assert settings.policies().default.max_duration_seconds == 900
+
+
+def test_file_then_environment_then_flags(config_file):
+    env = {"SCREENING_LISTEN": "127.0.0.1:6000", "SCREENING_POLICY_MAX_DURATION_SECONDS": "300"}
+    settings = load_settings(config_file, environ=env, database="flag.db")
+    assert settings.database == "flag.db"  # flag over file
+    assert settings.listen == "127.0.0.1:6000"  # environment over file
+    assert settings.reload_interval == 0.5  # file over default
+    policies = settings.policies()
+    assert policies.default.max_duration_seconds == 300  # environment over file
+    assert policies.for_facility("LP-A").require_allowlist is False
+    assert policies.for_facility("LP-A").max_duration_seconds == 300
+
+
+def test_config_file_from_environment(config_file):
+    assert load_settings(environ={"SCREENING_CONFIG": config_file}).listen == "0.0.0.0:50051"
+
+
+def test_policy_booleans_from_environment():
+    env = {"SCREENING_POLICY_REQUIRE_ALLOWLIST": "false"}
+    assert load_settings(environ=env).policies().default.require_allowlist is False
+    with pytest.raises(ConfigError, match="SCREENING_POLICY_REQUIRE_ALLOWLIST: expected true or false"):
+        load_settings(environ={"SCREENING_POLICY_REQUIRE_ALLOWLIST": "perhaps"})
+
+
+@pytest.mark.parametrize("text, message", [
+    ('databse = "x.db"', "unknown setting 'databse'"),
+    ("workers = 0", "workers: must be at least 1"),
+    ('reload_interval = "soon"', "reload_interval: expected a number"),
+    ("listen = 50051", "listen: expected a string"),
+    ("[policy]\nregion = 'ZZ'", "'ZZ' is not an ISO 3166 region"),
+    ("this is not toml", "is not valid TOML"),
+])
+def test_bad_config_files_are_named(tmp_path, text, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_settings(str(path), environ={})
+
+
+def test_missing_config_file():
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings("/nonexistent/screening.toml", environ={})
+
+
+def test_kubernetes_service_variables_are_not_settings():
+    env = {"SCREENING_PORT": "tcp://10.0.0.1:50051", "SCREENING_SERVICE_HOST": "10.0.0.1"}
+    assert load_settings(environ=env).listen == "127.0.0.1:50051"

@@ -1,0 +1,48 @@
+import pytest
+
+from screening.domain.model import NumberType
+from screening.domain.policy import PolicyError, TypeAction, build_policy_set
+
+
+def test_documented_defaults():
+    policy = build_policy_set().default
+    assert policy.region == "ID"
+    assert policy.require_allowlist is True
+    assert policy.international is TypeAction.DENY
+    assert policy.action_for(NumberType.PREMIUM_RATE) is TypeAction.DENY
+    assert policy.action_for(NumberType.MOBILE) is TypeAction.SCREEN
+    assert policy.action_for(NumberType.EMERGENCY) is TypeAction.DENY
+
+
+def test_every_number_type_has_a_default():
+    policy = build_policy_set().default
+    assert set(policy.number_types) == set(NumberType) - {NumberType.UNSPECIFIED}
+
+
+def test_facility_overrides_merge_over_the_global_policy():
+    policies = build_policy_set(
+        {"max_duration_seconds": 600, "number_types": {"VOIP": "deny"}},
+        {"LP-A": {"require_allowlist": False, "number_types": {"MOBILE": "review"}}},
+    )
+    a = policies.for_facility("LP-A")
+    assert a.require_allowlist is False and a.max_duration_seconds == 600
+    assert a.action_for(NumberType.MOBILE) is TypeAction.REVIEW
+    assert a.action_for(NumberType.VOIP) is TypeAction.DENY
+    assert a.action_for(NumberType.PREMIUM_RATE) is TypeAction.DENY
+    assert policies.for_facility("elsewhere") is policies.default
+
+
+@pytest.mark.parametrize("settings, facilities, message", [
+    ({"require_alowlist": False}, None, "policy.require_alowlist is not a policy setting"),
+    ({"require_allowlist": "no"}, None, "policy.require_allowlist: expected bool"),
+    ({"max_duration_seconds": 0}, None, "between 1 and 86400"),
+    ({"max_duration_seconds": True}, None, "expected int"),
+    ({"international": "maybe"}, None, "policy.international: 'maybe' is not one of"),
+    ({"number_types": {"SATELLITE": "deny"}}, None, "number_types.SATELLITE is not a number type"),
+    ({"region": "XX"}, None, "'XX' is not an ISO 3166 region"),
+    (None, {"LP-A": {"colour": "red"}}, "facilities.LP-A.colour is not a policy setting"),
+    (None, {"LP-A": "strict"}, "facilities.LP-A must be a table"),
+])
+def test_bad_settings_are_named(settings, facilities, message):
+    with pytest.raises(PolicyError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        build_policy_set(settings, facilities)
