@@ -26,8 +26,8 @@ import time
 import tracemalloc
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import closing
-from dataclasses import dataclass
+from contextlib import closing, contextmanager, nullcontext
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import phonenumbers
@@ -257,3 +257,363 @@ def peak_rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kilobytes on Linux
 
 
+# --- 3. screening latency --------------------------------------------------
+
+@dataclass(frozen=True)
+class Probe:
+    kind: str
+    request: ScreenRequest
+
+
+class CallMaker:
+    """(inmate, facility, number) of a call of each kind in REQUEST_MIX, from the database."""
+
+    def __init__(self, conn: sqlite3.Connection, sizes: ListSizes, seed: int):
+        self._conn = conn
+        self._sizes = sizes
+        self._numbers = NumberSpace(seed)
+        self._rng = random.Random(seed + 1)
+        self._inmates = [row[0] for row in conn.execute("SELECT DISTINCT inmate_id FROM allowlist")]
+        self._last_approved = conn.execute("SELECT max(id) FROM allowlist").fetchone()[0]
+        busiest = max(1, round(len(self._inmates) * MANY_NUMBERS_SHARE))
+        self._busiest = conn.execute(
+            "SELECT inmate_id, facility_id, number FROM allowlist WHERE inmate_id IN (SELECT inmate_id "
+            "FROM allowlist GROUP BY inmate_id ORDER BY count(*) DESC, inmate_id LIMIT ?)", (busiest,)).fetchall()
+        self._next_unknown = sizes.total
+        self._makers = {
+            "allowlisted": self._allowlisted,
+            "allowlisted, inmate with many numbers": self._busiest_inmate,
+            "blocked": lambda: self._unlisted(self._listed(self._sizes.blocklist_indices)),
+            "privileged": lambda: self._unlisted(self._listed(self._sizes.privileged_indices)),
+            "unknown": lambda: self._unlisted(self._unknown()),
+            "invalid": lambda: self._unlisted(invalid_number(self._rng)),
+        }
+
+    def probes(self, count: int) -> list[Probe]:
+        kinds = self._rng.choices([kind for kind, _ in REQUEST_MIX], [share for _, share in REQUEST_MIX], k=count)
+        return [self._probe(n, kind, *self._makers[kind]()) for n, kind in enumerate(kinds)]
+
+    def _probe(self, n: int, kind: str, inmate: str, facility: str, number: str) -> Probe:
+        dialed = dialed_form(self._rng, number) if number.startswith("+") else number
+        return Probe(kind, ScreenRequest(call_id=f"call-{n}", facility_id=facility, inmate_id=inmate,
+                                         dialed_number=dialed, station_id="station-1"))
+
+    def _allowlisted(self) -> tuple[str, str, str]:
+        row = self._conn.execute("SELECT inmate_id, facility_id, number FROM allowlist WHERE id = ?",
+                                 (self._rng.randint(1, self._last_approved),)).fetchone()
+        return approved_call(row)
+
+    def _busiest_inmate(self) -> tuple[str, str, str]:
+        return approved_call(self._rng.choice(self._busiest))
+
+    def _listed(self, indices: range) -> str:
+        return self._numbers.e164(self._rng.choice(indices))
+
+    def _unknown(self) -> str:
+        self._next_unknown += 1
+        return self._numbers.e164(self._next_unknown)
+
+    def _unlisted(self, number: str) -> tuple[str, str, str]:
+        inmate = self._rng.choice(self._inmates)
+        return inmate, home_facility(inmate), number
+
+
+def approved_call(row: tuple[str, str, str]) -> tuple[str, str, str]:
+    inmate, facility, number = row
+    return inmate, facility or home_facility(inmate), number
+
+
+def invalid_number(rng: random.Random) -> str:
+    """Mistyped: a mobile number with digits missing or too many."""
+    prefix = rng.choice(MOBILE_PREFIXES)
+    if rng.random() < 0.5:
+        return f"0{prefix}{rng.randrange(10**3):03d}"
+    return f"0{prefix}{rng.randrange(10**11):011d}"
+
+
+def dialed_form(rng: random.Random, e164: str) -> str:
+    """The number as a phone system may pass it on: +62..., 62..., 0812..., with separators."""
+    national = "0" + e164[3:]
+    return rng.choice((
+        e164,
+        e164[1:],
+        national,
+        f"{national[:4]}-{national[4:8]}-{national[8:]}",
+        f"+62 {e164[3:6]} {e164[6:10]} {e164[10:]}",
+    ))
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Per-call latency in microseconds (nearest-rank percentiles)."""
+
+    count: int
+    p50: float
+    p90: float
+    p99: float
+    max: float
+
+    @classmethod
+    def of(cls, nanos: Sequence[int]) -> Latency:
+        ordered = sorted(nanos)
+
+        def percentile(p: float) -> float:
+            return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] / 1000
+
+        return cls(len(ordered), percentile(50), percentile(90), percentile(99), ordered[-1] / 1000)
+
+
+@dataclass(frozen=True)
+class ScreeningResult:
+    warm: dict[str, Latency]  # by request kind, and "all"
+    cold: dict[str, Latency]
+    allowlist_find_ns: float
+    blocked_find_ns: float
+
+
+def measure_screening(path: Path, sizes: ListSizes, snapshot: ListSnapshot,
+                      args: argparse.Namespace) -> ScreeningResult:
+    """Screens `args.requests` calls drawn from a pool of `args.pool` requests."""
+    with closing(sqlite3.connect(path)) as conn:
+        pool = CallMaker(conn, sizes, args.seed).probes(args.pool)
+    calls = random.Random(args.seed + 2).choices(pool, k=args.requests)
+    engine = ScreeningEngine(build_policy_set(), snapshot)
+    normalize.cache_clear()
+    for probe in pool:  # warm: every number of the pool parsed once
+        engine.screen(probe.request)
+    warm = by_kind(calls, time_screens(engine, calls, cold=False))
+    cold = by_kind(calls, time_screens(engine, calls, cold=True))
+    return ScreeningResult(warm, cold, *lookup_ns(snapshot, pool))
+
+
+def time_screens(engine: ScreeningEngine, calls: list[Probe], cold: bool) -> array:
+    """Nanoseconds of each screen(); cold clears the number cache before each call."""
+    durations = array("q")
+    clock, clear_cache = time.perf_counter_ns, normalize.cache_clear
+    for call in calls:
+        if cold:
+            clear_cache()
+        started = clock()
+        engine.screen(call.request)
+        durations.append(clock() - started)
+    return durations
+
+
+def by_kind(calls: list[Probe], durations: array) -> dict[str, Latency]:
+    kinds: dict[str, list[int]] = {kind: [] for kind, _ in REQUEST_MIX}
+    for call, nanos in zip(calls, durations):
+        kinds[call.kind].append(nanos)
+    return {"all": Latency.of(durations)} | {kind: Latency.of(nanos) for kind, nanos in kinds.items() if nanos}
+
+
+def lookup_ns(snapshot: ListSnapshot, pool: list[Probe], lookups: int = 1_000_000) -> tuple[float, float]:
+    """Mean ns of one Allowlist.find and one NumberTable.find (blocklist), Python loop included."""
+    keyed = [(p.request.inmate_id, p.request.facility_id, normalize(p.request.dialed_number, REGION).key)
+             for p in pool]
+    calls = [call for call in keyed if call[2]]
+    rounds = max(1, lookups // len(calls))
+    return (mean_ns(snapshot.allowlist.find, calls, rounds),
+            mean_ns(snapshot.blocked.find, [(key,) for _, _, key in calls], rounds))
+
+
+def mean_ns(function: Callable, calls: list[tuple], rounds: int) -> float:
+    started = time.perf_counter_ns()
+    for _ in range(rounds):
+        for call in calls:
+            function(*call)
+    return (time.perf_counter_ns() - started) / (rounds * len(calls))
+
+
+# --- 4. one list size, end to end ------------------------------------------
+
+@dataclass(frozen=True)
+class SizeResult:
+    build: BuildResult
+    load: LoadResult
+    screening: ScreeningResult
+
+
+def measure_size(folder: Path, entries: int, args: argparse.Namespace, trace: bool) -> SizeResult:
+    sizes = ListSizes.national_mix(entries)
+    path = folder / f"bench_scale-{entries}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    progress(f"{entries:,} entries: building the database")
+    build = build_database(path, sizes, args.seed)
+    progress(f"{entries:,} entries: loading the snapshot")
+    snapshot, load = load_snapshot(path)
+    if trace:
+        progress(f"{entries:,} entries: loading again under tracemalloc")
+        current, peak = traced_load(path)
+        load = replace(load, traced_current=current, traced_peak=peak)
+    progress(f"{entries:,} entries: screening {args.requests:,} calls, warm then cold")
+    screening = measure_screening(path, sizes, snapshot, args)
+    return SizeResult(build, load, screening)
+
+
+def progress(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --- the report ------------------------------------------------------------
+
+def report(args: argparse.Namespace, main: SizeResult, by_size: list[SizeResult], seconds: float) -> str:
+    return "\n\n".join((
+        machine_section(args),
+        build_section(by_size),
+        load_section(main, by_size),
+        latency_section(main, args),
+        flatness_section(by_size),
+        f"Whole run: {seconds:.0f} s wall, peak RSS {peak_rss_bytes() / MIB:,.0f} MiB.",
+    )) + "\n"
+
+
+def machine_section(args: argparse.Namespace) -> str:
+    rows = [
+        ("Command", f"`{shlex.join(sys.orig_argv)}`"),
+        ("CPU", f"{cpu_model()}, {os.cpu_count()} logical CPUs ({len(os.sched_getaffinity(0))} usable)"),
+        ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
+        ("OS", platform.platform()),
+        ("SQLite", sqlite3.sqlite_version),
+        ("phonenumbers", phonenumbers.__version__),
+        ("Seed", str(args.seed)),
+    ]
+    return "## Machine\n\n" + table(("", ""), rows, text_columns=2)
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def build_section(by_size: list[SizeResult]) -> str:
+    rows = [(f"{r.build.sizes.total:,}", f"{r.build.sizes.allowlist:,}", f"{r.build.inmates:,}",
+             f"{r.build.sizes.blocklist:,}", f"{r.build.sizes.privileged:,}", f"{r.build.seconds:.1f}",
+             f"{r.build.sizes.total / r.build.seconds:,.0f}", f"{r.build.file_bytes / MIB:,.0f}")
+            for r in by_size]
+    return ("## 1. Building the SQLite database\n\n"
+            "One `executemany` transaction per database into the schema SqliteStore creates, "
+            "WAL checkpoint on close included.\n\n"
+            + table(("entries", "allowlist", "inmates", "blocklist", "privileged", "build (s)", "rows/s",
+                     "file (MiB)"), rows))
+
+
+def load_section(main: SizeResult, by_size: list[SizeResult]) -> str:
+    load = main.load
+    traced = ("n/a", "n/a") if load.traced_current is None else (
+        mib(load.traced_current), mib(load.traced_peak))
+    arrays = load.array_bytes
+    rows = [(f"{main.build.sizes.total:,}", f"{load.seconds:.2f}", mib(load.rss_growth), *traced,
+             mib(sum(arrays.values())), mib(arrays["allowlist"]), mib(arrays["blocklist"]),
+             mib(arrays["privileged"]))]
+    return ("## 2. Loading the snapshot\n\n"
+            "`SqliteStore(path).snapshot()`: wall time; VmRSS growth with the snapshot held; "
+            "tracemalloc of a second load (Python allocations held by the snapshot, and the peak while "
+            "loading); and the arrays' `nbytes()`.\n\n"
+            + table(("entries", "load (s)", "RSS growth (MiB)", "tracemalloc held (MiB)",
+                     "tracemalloc peak (MiB)", "arrays (MiB)", "allowlist arrays", "blocklist arrays",
+                     "privileged arrays"), rows)
+            + "\n\nLoad time by size: "
+            + ", ".join(f"{r.build.sizes.total:,}: {r.load.seconds:.2f} s" for r in by_size) + ".")
+
+
+def latency_section(main: SizeResult, args: argparse.Namespace) -> str:
+    shares = dict(REQUEST_MIX) | {"all": 1.0}
+    rows = [(cache, kind, f"{shares[kind]:.0%}", *latency_cells(latency))
+            for cache, latencies in (("warm", main.screening.warm), ("cold", main.screening.cold))
+            for kind, latency in latencies.items()]
+    return (f"## 3. Screening latency, in process ({main.build.sizes.total:,} entries)\n\n"
+            f"`ScreeningEngine.screen()` timed call by call with `perf_counter_ns`: {args.requests:,} calls "
+            f"drawn from {args.pool:,} distinct requests. Warm: the `normalize` cache already holds every "
+            "number (numbers repeat). Cold: the cache is cleared before each call, so each one pays "
+            "phonenumbers parsing. Microseconds.\n\n"
+            + table(("cache", "request kind", "share", "calls", "p50", "p90", "p99", "max"), rows, text_columns=2))
+
+
+def flatness_section(by_size: list[SizeResult]) -> str:
+    return ("## 4. Lookup cost by list size\n\n"
+            "Same request mix at each size. Screening in microseconds; the `find` columns are the mean "
+            "nanoseconds of one lookup of the pool's numbers (Python loop included).\n\n"
+            + table(("entries", "allowlist", "warm p50", "warm p99", "cold p50", "cold p99",
+                     "Allowlist.find (ns)", "blocklist NumberTable.find (ns)"), [flatness_row(r) for r in by_size]))
+
+
+def flatness_row(result: SizeResult) -> tuple[str, ...]:
+    sizes, screening = result.build.sizes, result.screening
+    warm, cold = screening.warm["all"], screening.cold["all"]
+    return (f"{sizes.total:,}", f"{sizes.allowlist:,}", f"{warm.p50:.1f}", f"{warm.p99:.1f}", f"{cold.p50:.1f}",
+            f"{cold.p99:.1f}", f"{screening.allowlist_find_ns:.0f}", f"{screening.blocked_find_ns:.0f}")
+
+
+def latency_cells(latency: Latency) -> tuple[str, ...]:
+    return (f"{latency.count:,}", *(f"{value:.1f}" for value in
+                                    (latency.p50, latency.p90, latency.p99, latency.max)))
+
+
+def mib(nbytes: int) -> str:
+    return f"{nbytes / MIB:,.1f}"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], text_columns: int = 1) -> str:
+    """Markdown table; the first `text_columns` left-aligned, the others (numbers) right."""
+    lines = ["| " + " | ".join(headers) + " |",
+             "|" + "|".join(":---" if i < text_columns else "---:" for i in range(len(headers))) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+# --- main ------------------------------------------------------------------
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--entries", type=int, default=200_000,
+                        help="list entries in all, at the national mix (default 200000; national: 2600000)")
+    parser.add_argument("--requests", type=int, default=200_000, help="screenings timed per run (default 200000)")
+    parser.add_argument("--pool", type=int, default=20_000,
+                        help="distinct requests the screenings are drawn from (default 20000)")
+    parser.add_argument("--sizes", default="10000,100000,1000000",
+                        help="smaller list sizes for the flatness table; sizes >= --entries are skipped")
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--db-dir", type=Path, help="keep the databases here (default: a temporary folder)")
+    parser.add_argument("--no-tracemalloc", action="store_true", help="skip the traced second load")
+    args = parser.parse_args(argv)
+    if args.entries < 1000:
+        parser.error("--entries must be at least 1000")
+    if args.requests < 1 or args.pool < 1:
+        parser.error("--requests and --pool must be positive")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    smaller = sorted(size for size in map(int, args.sizes.split(",")) if size < args.entries)
+    with work_folder(args.db_dir) as folder:
+        # The full size first, in a fresh process, so its RSS growth is clean.
+        main_result = measure_size(folder, args.entries, args, trace=not args.no_tracemalloc)
+        by_size = [measure_size(folder, size, args, trace=False) for size in smaller] + [main_result]
+    print(report(args, main_result, by_size, time.perf_counter() - started))
+
+
+def work_folder(db_dir: Path | None):
+    if db_dir is not None:
+        db_dir.mkdir(parents=True, exist_ok=True)
+        return nullcontext(db_dir)
+    return temporary_folder()
+
+
+@contextmanager
+def temporary_folder() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="bench_scale-") as folder:
+        yield Path(folder)
+
+
+if __name__ == "__main__":
+    main()

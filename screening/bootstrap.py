@@ -72,10 +72,10 @@ def serve(settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
     service = start_service(settings)
-    host = settings.listen.rsplit(":", 1)[0]
-    log.info("listening on %s:%d", host, service.port)
     if service.metrics_port:
         log.info("metrics on http://%s:%d/metrics", split_address(settings.metrics_listen)[0], service.metrics_port)
+    # Logged last: process supervisors and the tests wait for this line.
+    log.info("listening on %s:%d", settings.listen.rsplit(":", 1)[0], service.port)
     stopping.wait()
     log.info("shutting down: draining calls for up to %.1f s", settings.grace_seconds)
     service.stop(settings.grace_seconds)

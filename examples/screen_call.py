@@ -1,0 +1,40 @@
+"""Screen one call against a running server, as a facility phone system would.
+
+    python examples/screen_call.py --facility LP-CIPINANG --inmate A-001 --number "0812-3456-7890"
+"""
+
+import argparse
+import sys
+
+import grpc
+from google.protobuf import json_format
+
+from screening.v1 import screening_pb2, screening_pb2_grpc
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--target", default="127.0.0.1:50051", help="server HOST:PORT")
+    parser.add_argument("--call-id", default="example-call-1")
+    parser.add_argument("--facility", required=True)
+    parser.add_argument("--inmate", required=True)
+    parser.add_argument("--number", required=True)
+    parser.add_argument("--name", default="", help="called party name")
+    args = parser.parse_args()
+    request = screening_pb2.ScreenCallRequest(call_id=args.call_id, facility_id=args.facility,
+                                              inmate_id=args.inmate, dialed_number=args.number,
+                                              called_party_name=args.name)
+    with grpc.insecure_channel(args.target) as channel:
+        stub = screening_pb2_grpc.CallScreeningServiceStub(channel)
+        try:
+            # A real phone system sets a deadline and fails closed (denies) on error.
+            response = stub.ScreenCall(request, timeout=2)
+        except grpc.RpcError as error:
+            print(f"{error.code().name}: {error.details()}", file=sys.stderr)
+            return 1
+    print(json_format.MessageToJson(response, always_print_fields_with_no_presence=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

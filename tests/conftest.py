@@ -1,0 +1,107 @@
+"""Fixtures that run the real thing: the CLI and the server as processes."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+import pytest
+
+from screening.v1 import screening_pb2 as pb
+from screening.v1 import screening_pb2_grpc
+
+_LISTENING = re.compile(r"listening on [^ ]+:(\d+)")
+_METRICS = re.compile(r"metrics on http://[^ ]+:(\d+)/metrics")
+
+
+def _environment(**extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCREENING_")}
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Cli:
+    database: Path
+    env: dict = field(default_factory=dict)
+
+    def __call__(self, *args, check=True, input=None):
+        """Run `screening ARGS` as a subprocess against this database."""
+        result = subprocess.run(
+            [sys.executable, "-m", "screening.cli", *args, "--database", str(self.database)],
+            capture_output=True, text=True, env=_environment(**self.env), timeout=60, input=input,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"screening {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
+        return result
+
+
+@pytest.fixture
+def database(tmp_path):
+    return tmp_path / "screening.db"
+
+
+@pytest.fixture
+def cli(database):
+    return Cli(database)
+
+
+class ServerProcess:
+    def __init__(self, database: Path, *args, env=None, command=None):
+        command = command or [sys.executable, "-m", "screening.cli", "serve"]
+        self.process = subprocess.Popen(
+            [*command, "--database", str(database), "--listen", "127.0.0.1:0",
+             "--metrics-listen", "127.0.0.1:0", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_environment(**(env or {})),
+        )
+        self.log: list[str] = []
+        self.port = self.metrics_port = 0
+        deadline = time.monotonic() + 30
+        while not self.port:
+            line = self.process.stdout.readline()
+            if not line:
+                raise AssertionError("server exited before listening:\n" + "".join(self.log))
+            self.log.append(line)
+            if match := _METRICS.search(line):
+                self.metrics_port = int(match[1])
+            if match := _LISTENING.search(line):
+                self.port = int(match[1])
+            if time.monotonic() > deadline:
+                raise AssertionError("server did not start:\n" + "".join(self.log))
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
+        self.stub = screening_pb2_grpc.CallScreeningServiceStub(self.channel)
+
+    def screen(self, number, inmate="A-1", facility="LP-CIPINANG", call_id="call-1", **fields):
+        request = pb.ScreenCallRequest(call_id=call_id, facility_id=facility, inmate_id=inmate,
+                                       dialed_number=number, **fields)
+        return self.stub.ScreenCall(request, timeout=10)
+
+    def stop(self, sig=signal.SIGTERM, timeout=15) -> tuple[int, str]:
+        self.channel.close()
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        try:
+            rest, _ = self.process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            rest, _ = self.process.communicate()
+        return self.process.returncode, "".join(self.log) + rest
+
+
+@pytest.fixture
+def start_server(database):
+    servers = []
+
+    def start(*args, **kwargs):
+        server = ServerProcess(database, *args, **kwargs)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()

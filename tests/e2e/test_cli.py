@@ -1,0 +1,149 @@
+"""The admin CLI as a subprocess against a real SQLite file."""
+
+import csv
+import io
+import json
+import os
+import stat
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def test_allowlist_add_list_remove(cli):
+    added = cli("allowlist", "add", "A-1", "0812-3456-7890", "--name", "Ibu Siti", "--relationship", "mother",
+                "--reason", "registered at visit", "--actor", "kplp.budi")
+    assert added.stdout.strip() == "approved: +6281234567890 (allowlist entry 1)"
+    table = cli("allowlist", "list").stdout
+    assert "INMATE_ID" in table and "+6281234567890" in table and "Ibu Siti" in table and "kplp.budi" in table
+    [row] = json.loads(cli("allowlist", "list", "--format", "json", "--inmate", "A-1").stdout)
+    assert row["name"] == "Ibu Siti" and row["relationship"] == "mother" and row["reason"] == "registered at visit"
+    assert json.loads(cli("allowlist", "list", "--format", "json", "--inmate", "A-2").stdout) == []
+    removed = cli("allowlist", "remove", "A-1", "+62 812 3456 7890", "--reason", "family request")
+    assert removed.stdout.strip() == "removed allowlist entry 1: +6281234567890"
+    assert "(no entries)" in cli("allowlist", "list").stdout
+
+
+def test_privileged_and_blocklist_lists(cli):
+    cli("privileged", "add", "(021) 555-1234", "--name", "LBH Jakarta", "--kind", "legal-aid", "--reason", "r")
+    cli("blocklist", "add", "0811 1111 1111", "--reason", "LP/B/123/XI/2026", "--category", "fraud",
+        "--action", "review")
+    [privileged] = json.loads(cli("privileged", "list", "--format", "json").stdout)
+    assert (privileged["number"], privileged["kind"]) == ("+62215551234", "legal-aid")
+    rows = list(csv.DictReader(io.StringIO(cli("blocklist", "list", "--format", "csv").stdout)))
+    assert [(r["number"], r["action"], r["reason"]) for r in rows] == [
+        ("+6281111111111", "review", "LP/B/123/XI/2026")]
+    cli("blocklist", "remove", "6281111111111", "--reason", "withdrawn")
+    cli("privileged", "remove", "+62215551234", "--reason", "office moved")
+    assert json.loads(cli("blocklist", "list", "--format", "json").stdout) == []
+
+
+def test_csv_output_neutralizes_formulas_but_keeps_numbers(cli):
+    cli("allowlist", "add", "A-1", "0812-3456-7890", "--name", "=HYPERLINK(\"http://x\")", "--reason", "@SUM(1)")
+    [row] = csv.DictReader(io.StringIO(cli("allowlist", "list", "--format", "csv").stdout))
+    assert row["name"].startswith("'=") and row["reason"].startswith("'@")
+    assert row["number"] == "+6281234567890"
+
+
+def test_check_explains_every_finding(cli):
+    cli("allowlist", "add", "A-1", "0811-1111-1111", "--name", "Pak Budi", "--reason", "r")
+    cli("blocklist", "add", "0811-1111-1111", "--reason", "fraud report")
+    out = cli("check", "--facility", "LP-CIPINANG", "--inmate", "A-1", "--number", "0811 1111 1111").stdout
+    lines = out.splitlines()
+    assert lines[0].startswith("DENY  +6281111111111  type MOBILE")
+    assert "DENY   BLOCKED_NUMBER" in lines[1] and "[blocklist:1]" in lines[1]
+    assert "ALLOW  ALLOWLISTED" in lines[2] and "[allowlist:1]" in lines[2]
+
+
+def test_check_json_is_the_protobuf_json_mapping(cli):
+    cli("privileged", "add", "021 5551234", "--name", "LBH", "--kind", "legal-aid", "--reason", "r")
+    out = cli("check", "--facility", "F", "--inmate", "A-1", "--number", "+62 21 555 1234", "--json").stdout
+    answer = json.loads(out)
+    assert answer["decision"] == "DECISION_ALLOW"
+    assert answer["record"] is False
+    assert answer["normalizedNumber"] == "+62215551234"
+    assert answer["findings"][0]["reason"] == "REASON_PRIVILEGED"
+    assert answer["listVersion"] == "1"
+
+
+def test_history_records_who_what_and_why(cli):
+    cli("blocklist", "add", "0811-1111-1111", "--reason", "LP/B/1", "--actor", "polda.metro")
+    cli("blocklist", "remove", "0811-1111-1111", "--reason", "court order 12/2026", "--actor", "kplp.ani")
+    rows = json.loads(cli("history", "--format", "json").stdout)
+    assert [(r["action"], r["actor"], r["reason"], r["list_version"]) for r in rows] == [
+        ("remove", "kplp.ani", "court order 12/2026", 2), ("add", "polda.metro", "LP/B/1", 1)]
+
+
+def test_actor_defaults_to_the_os_user(cli):
+    cli.env = {"USER": "kplp.rudi", "LOGNAME": "kplp.rudi"}
+    cli("blocklist", "add", "0811-1111-1111", "--reason", "r")
+    assert json.loads(cli("history", "--format", "json").stdout)[0]["actor"] == "kplp.rudi"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["allowlist", "add", "A-1", "12", "--name", "x", "--reason", "r"],
+     "screening: error: '12' is not a valid phone number (read as dialed in region ID)"),
+    (["allowlist", "add", "A-1", "0812-3456-7890", "--name", " ", "--reason", "r"],
+     "screening: error: name is required"),
+    (["blocklist", "remove", "0811-1111-1111", "--reason", "r"],
+     "screening: error: blocklist has no entry for number='+6281111111111'"),
+    (["privileged", "add", "112", "--name", "x", "--reason", "r"],
+     "screening: error: '112' is not a valid phone number (read as dialed in region ID)"),
+])
+def test_errors_are_one_clear_line_and_change_nothing(cli, args, message):
+    result = cli(*args, check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip() == message
+    assert json.loads(cli("history", "--format", "json").stdout) == []
+
+
+def test_duplicates_are_refused(cli):
+    cli("blocklist", "add", "0811-1111-1111", "--reason", "r")
+    result = cli("blocklist", "add", "+62 811 1111 1111", "--reason", "again", check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "screening: error: blocklist already has an entry for number='+6281111111111'"
+    assert len(json.loads(cli("history", "--format", "json").stdout)) == 1
+
+
+def test_every_change_requires_a_reason(cli):
+    result = cli("blocklist", "add", "0811-1111-1111", check=False)
+    assert result.returncode == 2
+    assert "--reason" in result.stderr
+
+
+def test_conflicts_between_lists_are_warned_about(cli):
+    cli("allowlist", "add", "A-1", "0811-1111-1111", "--name", "x", "--reason", "r")
+    cli("allowlist", "add", "A-2", "0811-1111-1111", "--name", "y", "--reason", "r")
+    result = cli("blocklist", "add", "0811-1111-1111", "--reason", "fraud")
+    assert "warning: +6281111111111 is on the approved lists of 2 inmate(s): A-1, A-2" in result.stderr
+
+
+def test_database_and_config_from_environment_and_file(cli, tmp_path):
+    other = tmp_path / "other.db"
+    config = tmp_path / "screening.toml"
+    config.write_text('[policy]\nrequire_allowlist = false\n')
+    result = cli("check", "--facility", "F", "--inmate", "A-1", "--number", "0857-1234-5678",
+                 "--config", str(config))
+    assert result.stdout.startswith("ALLOW")
+    cli.env = {"SCREENING_POLICY_REQUIRE_ALLOWLIST": "true"}
+    result = cli("check", "--facility", "F", "--inmate", "A-1", "--number", "0857-1234-5678",
+                 "--config", str(config))
+    assert result.stdout.startswith("DENY")
+    assert not other.exists()
+
+
+def test_database_file_is_private(cli, database):
+    cli("blocklist", "list")
+    assert stat.S_IMODE(os.stat(database).st_mode) == 0o600
+
+
+def test_table_output_cannot_drive_the_terminal(cli, database):
+    import sqlite3
+
+    cli("blocklist", "list")
+    with sqlite3.connect(database) as conn:  # as if written by an older tool
+        conn.execute("INSERT INTO blocklist (number, category, action, created_at, created_by, reason) "
+                     "VALUES ('+6281111111111', 'fraud', 'deny', '2026-01-01T00:00:00+00:00', 'x', "
+                     "'evil\x1b[2Jname')")
+    assert "\x1b" not in cli("blocklist", "list").stdout

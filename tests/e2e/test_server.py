@@ -1,0 +1,155 @@
+"""The real server in a subprocess, called with a real gRPC client."""
+
+import signal
+import threading
+import time
+import urllib.request
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
+
+from screening.v1 import screening_pb2 as pb
+
+pytestmark = pytest.mark.e2e
+
+FAMILY, LAWYER, FRAUD = "0812-3456-7890", "(021) 555-1234", "0811-1111-1111"
+
+
+@pytest.fixture
+def lists(cli):
+    cli("allowlist", "add", "A-1", FAMILY, "--name", "Ibu Siti", "--relationship", "mother",
+        "--reason", "registered at visit")
+    cli("privileged", "add", LAWYER, "--name", "LBH Jakarta", "--kind", "legal-aid", "--reason", "legal aid")
+    cli("blocklist", "add", FRAUD, "--reason", "police report LP/B/123/XI/2026", "--category", "fraud")
+    return cli
+
+
+def test_screens_calls_end_to_end(lists, start_server):
+    server = start_server()
+    family = server.screen("+62 812 3456 7890", call_id="k1-0001")
+    assert (family.call_id, family.decision, family.record) == ("k1-0001", pb.DECISION_ALLOW, True)
+    assert family.normalized_number == "+6281234567890"
+    assert family.number_type == pb.NUMBER_TYPE_MOBILE
+    assert family.list_version == 3
+    lawyer = server.screen("021 5551234", inmate="A-77")
+    assert (lawyer.decision, lawyer.record) == (pb.DECISION_ALLOW, False)
+    fraud = server.screen("62811-1111-1111")
+    assert fraud.decision == pb.DECISION_DENY
+    assert [f.reason for f in fraud.findings] == [pb.REASON_BLOCKED_NUMBER, pb.REASON_NOT_ON_ALLOWLIST]
+    invalid = server.screen("0812-34")
+    assert (invalid.decision, invalid.findings[0].reason) == (pb.DECISION_DENY, pb.REASON_INVALID_NUMBER)
+
+
+def test_bad_requests_never_kill_the_server(lists, start_server):
+    server = start_server()
+    for bad in ("", "DROP TABLE", "\x00\x01", "9" * 70, "%s%n%x"):
+        with pytest.raises(grpc.RpcError) as caught:
+            server.screen(bad)
+        assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert server.screen(FAMILY).decision == pb.DECISION_ALLOW
+    assert server.process.poll() is None
+
+
+def test_health_and_reflection_work_with_stock_tooling(lists, start_server):
+    server = start_server()
+    health = health_pb2_grpc.HealthStub(server.channel)
+    for service in ("", "screening.v1.CallScreeningService"):
+        status = health.Check(health_pb2.HealthCheckRequest(service=service), timeout=5).status
+        assert status == health_pb2.HealthCheckResponse.SERVING
+    database = ProtoReflectionDescriptorDatabase(server.channel)
+    assert set(database.get_services()) >= {
+        "screening.v1.CallScreeningService", "grpc.health.v1.Health",
+    }
+    service = database.FindFileContainingSymbol("screening.v1.CallScreeningService")
+    assert service.package == "screening.v1"
+
+
+def test_list_changes_reach_the_running_server_within_two_seconds_without_failed_calls(lists, start_server, cli):
+    server = start_server()
+    stranger = "0857-1234-5678"
+    assert server.screen(stranger).decision == pb.DECISION_DENY
+    errors, stop = [], threading.Event()
+
+    def traffic():
+        while not stop.is_set():
+            try:
+                server.screen(FAMILY)
+            except grpc.RpcError as error:
+                errors.append(error)
+
+    threads = [threading.Thread(target=traffic) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    try:
+        cli("allowlist", "add", "A-1", stranger, "--name", "Pak Budi", "--reason", "new contact")
+        changed = time.monotonic()
+        while server.screen(stranger).decision != pb.DECISION_ALLOW:
+            assert time.monotonic() - changed < 2.0, "the change was not picked up within 2 s"
+            time.sleep(0.05)
+        cli("blocklist", "add", FAMILY, "--reason", "number sold on", "--action", "review")
+        changed = time.monotonic()
+        while server.screen(FAMILY).decision != pb.DECISION_REVIEW:
+            assert time.monotonic() - changed < 2.0, "the change was not picked up within 2 s"
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+
+
+def test_metrics_endpoint_counts_decisions(lists, start_server):
+    server = start_server()
+    server.screen(FAMILY)
+    server.screen(FRAUD)
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.metrics_port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    assert 'screening_decisions_total{decision="allow"} 1.0' in text
+    assert 'screening_decisions_total{decision="deny"} 1.0' in text
+    assert 'screening_findings_total{reason="blocked_number"} 1.0' in text
+    assert "screening_list_version 3.0" in text
+    assert 'screening_list_entries{list="allowlist"} 1.0' in text
+
+
+def test_sigterm_drains_and_exits_cleanly(lists, start_server):
+    server = start_server()
+    server.screen(FAMILY)
+    code, log = server.stop(signal.SIGTERM)
+    assert code == 0
+    assert "shutting down" in log and "stopped" in log
+
+
+def test_python_server_py_takes_the_same_flags(lists, start_server):
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    server = start_server(command=[sys.executable, str(root / "server.py")])
+    assert server.screen(FAMILY).decision == pb.DECISION_ALLOW
+
+
+def test_bad_config_stops_the_server_with_one_clear_line(database, tmp_path):
+    import subprocess
+    import sys
+
+    config = tmp_path / "bad.toml"
+    config.write_text("[policy]\nrequire_allowlist = 'sometimes'\n")
+    result = subprocess.run([sys.executable, "-m", "screening.cli", "serve", "--config", str(config),
+                             "--database", str(database)], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "screening: error: policy.require_allowlist: expected bool, got 'sometimes'")
+
+
+def test_port_in_use_is_a_clear_error(lists, start_server, database):
+    import subprocess
+    import sys
+
+    first = start_server()
+    result = subprocess.run([sys.executable, "-m", "screening.cli", "serve", "--database", str(database),
+                             "--listen", f"127.0.0.1:{first.port}", "--metrics-listen", ""],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{first.port}" in result.stderr
