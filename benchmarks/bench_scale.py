@@ -26,7 +26,7 @@ import time
 import tracemalloc
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import closing, contextmanager, nullcontext
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -34,7 +34,7 @@ import phonenumbers
 
 from screening.domain.engine import ScreeningEngine
 from screening.domain.lists import ListSnapshot
-from screening.domain.model import ScreenRequest
+from screening.domain.model import Reason, ScreenRequest
 from screening.domain.numbers import normalize
 from screening.domain.policy import build_policy_set
 from screening.store.sqlite import SqliteStore
@@ -62,14 +62,15 @@ BLOCK_CATEGORIES = ("fraud", "victim", "witness", "harassment", "drug network")
 PRIVILEGED_KINDS = ("attorney", "legal-aid", "embassy", "hotline", "other")
 AUDIT = ("2024-01-01T00:00:00+00:00", "bench_scale", "bulk load")
 
-# What the screened calls are: (kind, share of the requests).
+# What the screened calls are: (kind, share of the requests, the finding a
+# screening of that kind must have; checked, so each kind takes its path).
 REQUEST_MIX = (
-    ("allowlisted", 0.62),
-    ("allowlisted, inmate with many numbers", 0.05),
-    ("blocked", 0.10),
-    ("privileged", 0.03),
-    ("unknown", 0.15),
-    ("invalid", 0.05),
+    ("allowlisted", 0.62, Reason.ALLOWLISTED),
+    ("allowlisted, inmate with many numbers", 0.05, Reason.ALLOWLISTED),
+    ("blocked", 0.10, Reason.BLOCKED_NUMBER),
+    ("privileged", 0.03, Reason.PRIVILEGED),
+    ("unknown", 0.15, Reason.NOT_ON_ALLOWLIST),
+    ("invalid", 0.05, Reason.INVALID_NUMBER),
 )
 MANY_NUMBERS_SHARE = 0.01  # "many numbers": the 1% of inmates with the longest lists
 REGION = "ID"
@@ -119,8 +120,9 @@ class NumberSpace:
     def __init__(self, seed: int):
         rng = random.Random(seed)
         self._size = len(MOBILE_PREFIXES) * SUBSCRIBERS
-        self._step = next(s for s in iter(lambda: rng.randrange(self._size // 3, self._size), None)
-                          if math.gcd(s, self._size) == 1)
+        self._step = rng.randrange(self._size // 3, self._size)
+        while math.gcd(self._step, self._size) != 1:
+            self._step += 1
         self._offset = rng.randrange(self._size)
 
     def e164(self, index: int) -> str:
@@ -129,12 +131,12 @@ class NumberSpace:
         return number + str(index % 10) if index % 5 == 4 else number
 
 
-def inmate_id(inmate: int) -> str:
-    return f"NAPI{inmate:07d}"
+def inmate_code(n: int) -> str:
+    return f"NAPI{n:07d}"
 
 
-def home_facility(inmate_id_: str) -> str:
-    return f"UPT{int(inmate_id_.removeprefix('NAPI')) % FACILITIES:03d}"
+def home_facility(inmate: str) -> str:
+    return f"UPT{int(inmate.removeprefix('NAPI')) % FACILITIES:03d}"
 
 
 # --- 1. the database -------------------------------------------------------
@@ -148,7 +150,9 @@ class BuildResult:
 
 
 def build_database(path: Path, sizes: ListSizes, seed: int) -> BuildResult:
-    """A database created by SqliteStore (real schema), filled by bulk insert."""
+    """A new database created by SqliteStore (real schema), filled by bulk insert."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
     SqliteStore(path).close()
     rng = random.Random(seed)
     numbers = NumberSpace(seed)
@@ -184,15 +188,16 @@ def privileged_rows(rng: random.Random, numbers: NumberSpace, indices: range) ->
 
 def allowlist_rows(rng: random.Random, numbers: NumberSpace, indices: range) -> Iterator[tuple]:
     """Inmate after inmate, each with a long-tailed count of approved numbers."""
-    start, inmate = indices.start, 0
+    start, n = indices.start, 0
     while start < indices.stop:
         count = min(numbers_per_inmate(rng), indices.stop - start)
-        inmate_, home = inmate_id(inmate), home_facility(inmate_id(inmate))
+        inmate = inmate_code(n)
+        home = home_facility(inmate)
         for index in range(start, start + count):
             facility = home if rng.random() < FACILITY_LIMITED_SHARE else ""
-            yield inmate_, facility, numbers.e164(index), person_name(rng), rng.choice(RELATIONSHIPS), *AUDIT
+            yield inmate, facility, numbers.e164(index), person_name(rng), rng.choice(RELATIONSHIPS), *AUDIT
         start += count
-        inmate += 1
+        n += 1
 
 
 def numbers_per_inmate(rng: random.Random) -> int:
@@ -290,7 +295,8 @@ class CallMaker:
         }
 
     def probes(self, count: int) -> list[Probe]:
-        kinds = self._rng.choices([kind for kind, _ in REQUEST_MIX], [share for _, share in REQUEST_MIX], k=count)
+        kinds = self._rng.choices([kind for kind, _, _ in REQUEST_MIX], [share for _, share, _ in REQUEST_MIX],
+                                  k=count)
         return [self._probe(n, kind, *self._makers[kind]()) for n, kind in enumerate(kinds)]
 
     def _probe(self, n: int, kind: str, inmate: str, facility: str, number: str) -> Probe:
@@ -379,11 +385,20 @@ def measure_screening(path: Path, sizes: ListSizes, snapshot: ListSnapshot,
     calls = random.Random(args.seed + 2).choices(pool, k=args.requests)
     engine = ScreeningEngine(build_policy_set(), snapshot)
     normalize.cache_clear()
-    for probe in pool:  # warm: every number of the pool parsed once
-        engine.screen(probe.request)
+    warm_up(engine, pool)
     warm = by_kind(calls, time_screens(engine, calls, cold=False))
     cold = by_kind(calls, time_screens(engine, calls, cold=True))
     return ScreeningResult(warm, cold, *lookup_ns(snapshot, pool))
+
+
+def warm_up(engine: ScreeningEngine, pool: list[Probe]) -> None:
+    """Screens each request of the pool once, checking it took the path of its kind."""
+    expected = {kind: reason for kind, _, reason in REQUEST_MIX}
+    for probe in pool:
+        screening = engine.screen(probe.request)
+        if expected[probe.kind] not in {finding.reason for finding in screening.findings}:
+            raise RuntimeError(f"a {probe.kind!r} request did not find {expected[probe.kind].name}: "
+                               f"{probe.request} -> {screening}")
 
 
 def time_screens(engine: ScreeningEngine, calls: list[Probe], cold: bool) -> array:
@@ -400,8 +415,8 @@ def time_screens(engine: ScreeningEngine, calls: list[Probe], cold: bool) -> arr
 
 
 def by_kind(calls: list[Probe], durations: array) -> dict[str, Latency]:
-    kinds: dict[str, list[int]] = {kind: [] for kind, _ in REQUEST_MIX}
-    for call, nanos in zip(calls, durations):
+    kinds: dict[str, list[int]] = {kind: [] for kind, _, _ in REQUEST_MIX}
+    for call, nanos in zip(calls, durations, strict=True):
         kinds[call.kind].append(nanos)
     return {"all": Latency.of(durations)} | {kind: Latency.of(nanos) for kind, nanos in kinds.items() if nanos}
 
@@ -436,8 +451,6 @@ class SizeResult:
 def measure_size(folder: Path, entries: int, args: argparse.Namespace, trace: bool) -> SizeResult:
     sizes = ListSizes.national_mix(entries)
     path = folder / f"bench_scale-{entries}.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
     progress(f"{entries:,} entries: building the database")
     build = build_database(path, sizes, args.seed)
     progress(f"{entries:,} entries: loading the snapshot")
@@ -457,12 +470,12 @@ def progress(message: str) -> None:
 
 # --- the report ------------------------------------------------------------
 
-def report(args: argparse.Namespace, main: SizeResult, by_size: list[SizeResult], seconds: float) -> str:
+def report(args: argparse.Namespace, full: SizeResult, by_size: list[SizeResult], seconds: float) -> str:
     return "\n\n".join((
         machine_section(args),
         build_section(by_size),
-        load_section(main, by_size),
-        latency_section(main, args),
+        load_section(full, by_size),
+        latency_section(full, args),
         flatness_section(by_size),
         f"Whole run: {seconds:.0f} s wall, peak RSS {peak_rss_bytes() / MIB:,.0f} MiB.",
     )) + "\n"
@@ -504,12 +517,12 @@ def build_section(by_size: list[SizeResult]) -> str:
                      "file (MiB)"), rows))
 
 
-def load_section(main: SizeResult, by_size: list[SizeResult]) -> str:
-    load = main.load
+def load_section(full: SizeResult, by_size: list[SizeResult]) -> str:
+    load = full.load
     traced = ("n/a", "n/a") if load.traced_current is None else (
         mib(load.traced_current), mib(load.traced_peak))
     arrays = load.array_bytes
-    rows = [(f"{main.build.sizes.total:,}", f"{load.seconds:.2f}", mib(load.rss_growth), *traced,
+    rows = [(f"{full.build.sizes.total:,}", f"{load.seconds:.2f}", mib(load.rss_growth), *traced,
              mib(sum(arrays.values())), mib(arrays["allowlist"]), mib(arrays["blocklist"]),
              mib(arrays["privileged"]))]
     return ("## 2. Loading the snapshot\n\n"
@@ -523,12 +536,12 @@ def load_section(main: SizeResult, by_size: list[SizeResult]) -> str:
             + ", ".join(f"{r.build.sizes.total:,}: {r.load.seconds:.2f} s" for r in by_size) + ".")
 
 
-def latency_section(main: SizeResult, args: argparse.Namespace) -> str:
-    shares = dict(REQUEST_MIX) | {"all": 1.0}
+def latency_section(full: SizeResult, args: argparse.Namespace) -> str:
+    shares = {kind: share for kind, share, _ in REQUEST_MIX} | {"all": 1.0}
     rows = [(cache, kind, f"{shares[kind]:.0%}", *latency_cells(latency))
-            for cache, latencies in (("warm", main.screening.warm), ("cold", main.screening.cold))
+            for cache, latencies in (("warm", full.screening.warm), ("cold", full.screening.cold))
             for kind, latency in latencies.items()]
-    return (f"## 3. Screening latency, in process ({main.build.sizes.total:,} entries)\n\n"
+    return (f"## 3. Screening latency, in process ({full.build.sizes.total:,} entries)\n\n"
             f"`ScreeningEngine.screen()` timed call by call with `perf_counter_ns`: {args.requests:,} calls "
             f"drawn from {args.pool:,} distinct requests. Warm: the `normalize` cache already holds every "
             "number (numbers repeat). Cold: the cache is cleared before each call, so each one pays "
@@ -539,7 +552,8 @@ def latency_section(main: SizeResult, args: argparse.Namespace) -> str:
 def flatness_section(by_size: list[SizeResult]) -> str:
     return ("## 4. Lookup cost by list size\n\n"
             "Same request mix at each size. Screening in microseconds; the `find` columns are the mean "
-            "nanoseconds of one lookup of the pool's numbers (Python loop included).\n\n"
+            "nanoseconds of one lookup of the pool's numbers (Python loop included). The pool's lookups "
+            "land all over the lists, so the larger the lists, the more of them miss the CPU caches.\n\n"
             + table(("entries", "allowlist", "warm p50", "warm p99", "cold p50", "cold p99",
                      "Allowlist.find (ns)", "blocklist NumberTable.find (ns)"), [flatness_row(r) for r in by_size]))
 
@@ -578,8 +592,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=200_000, help="screenings timed per run (default 200000)")
     parser.add_argument("--pool", type=int, default=20_000,
                         help="distinct requests the screenings are drawn from (default 20000)")
-    parser.add_argument("--sizes", default="10000,100000,1000000",
-                        help="smaller list sizes for the flatness table; sizes >= --entries are skipped")
+    parser.add_argument("--sizes", type=size_list, default="10000,100000,1000000",
+                        help="smaller list sizes for the flatness table, comma-separated; "
+                             "sizes >= --entries are skipped")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--db-dir", type=Path, help="keep the databases here (default: a temporary folder)")
     parser.add_argument("--no-tracemalloc", action="store_true", help="skip the traced second load")
@@ -594,23 +609,30 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     started = time.perf_counter()
-    smaller = sorted(size for size in map(int, args.sizes.split(",")) if size < args.entries)
+    smaller = sorted(size for size in args.sizes if size < args.entries)
     with work_folder(args.db_dir) as folder:
         # The full size first, in a fresh process, so its RSS growth is clean.
-        main_result = measure_size(folder, args.entries, args, trace=not args.no_tracemalloc)
-        by_size = [measure_size(folder, size, args, trace=False) for size in smaller] + [main_result]
-    print(report(args, main_result, by_size, time.perf_counter() - started))
+        full = measure_size(folder, args.entries, args, trace=not args.no_tracemalloc)
+        by_size = [measure_size(folder, size, args, trace=False) for size in smaller] + [full]
+    print(report(args, full, by_size, time.perf_counter() - started))
 
 
-def work_folder(db_dir: Path | None):
-    if db_dir is not None:
-        db_dir.mkdir(parents=True, exist_ok=True)
-        return nullcontext(db_dir)
-    return temporary_folder()
+def size_list(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of sizes") from None
+    if any(size < 1000 for size in sizes):
+        raise argparse.ArgumentTypeError("sizes must be at least 1000")
+    return sizes
 
 
 @contextmanager
-def temporary_folder() -> Iterator[Path]:
+def work_folder(db_dir: Path | None) -> Iterator[Path]:
+    if db_dir is not None:
+        db_dir.mkdir(parents=True, exist_ok=True)
+        yield db_dir
+        return
     with tempfile.TemporaryDirectory(prefix="bench_scale-") as folder:
         yield Path(folder)
 

@@ -92,6 +92,6 @@ def check_text(field_name: str, value: str, limit: int, required: bool = True) -
         raise InvalidEntry(f"{field_name} is required")
     if len(value) > limit:
         raise InvalidEntry(f"{field_name} is longer than {limit} characters")
-    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
+    if not value.isprintable() and any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
         raise InvalidEntry(f"{field_name} contains control characters")
     return value

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 
 import phonenumbers
@@ -46,15 +46,16 @@ class DialedNumber:
     number_type: NumberType  # UNSPECIFIED when invalid
     region: str  # ISO 3166 region of the number; "" when unknown
     short_code: str = ""  # the digits of a short code, e.g. "112"
+    # Integer lookup key: the E.164 digits; 0 for no number. Computed once here,
+    # as every list lookup of a screening needs it.
+    key: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", int(self.e164[1:]) if self.e164 else 0)
 
     @property
     def valid(self) -> bool:
         return bool(self.e164) or bool(self.short_code)
-
-    @property
-    def key(self) -> int:
-        """Integer lookup key: the E.164 digits; 0 for no number."""
-        return int(self.e164[1:]) if self.e164 else 0
 
 
 INVALID = DialedNumber("", NumberType.UNSPECIFIED, "")

@@ -59,4 +59,7 @@ def dialed_number_problem(number: str) -> str:
 
 
 def _has_control_characters(value: str) -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value)
+    # isprintable() runs in C and is true for nearly every request; only a
+    # string it rejects (control, format or separator characters) is looked at
+    # character by character.
+    return not value.isprintable() and any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value)
