@@ -10,10 +10,12 @@ import logging
 import os
 import sys
 import uuid
+from datetime import datetime
 
 from screening import __version__
 from screening.cli_output import FORMATS, print_rows, printable
 from screening.config import ConfigError, Settings, load_settings
+from screening.domain.blocklist import Category
 from screening.domain.entries import AllowlistEntry, BlockEntry, PrivilegedEntry
 from screening.domain.errors import InvalidEntry, InvalidRequest
 from screening.domain.model import PrivilegedKind, ScreenRequest, Screening
@@ -25,7 +27,8 @@ COLUMNS = {
     AllowlistEntry: ("id", "inmate_id", "facility_id", "number", "name", "relationship",
                      "created_at", "created_by", "reason"),
     PrivilegedEntry: ("id", "number", "name", "kind", "created_at", "created_by", "reason"),
-    BlockEntry: ("id", "number", "category", "action", "created_at", "created_by", "reason"),
+    BlockEntry: ("id", "pattern", "category", "action", "scope", "expires_at", "source",
+                 "created_at", "created_by", "reason"),
 }
 
 
@@ -93,15 +96,19 @@ def build_parser() -> argparse.ArgumentParser:
     show = privileged.add_parser("list", parents=[common, listing], help="show privileged numbers")
     show.set_defaults(run=_list, entry_type=PrivilegedEntry)
 
-    block = _list_parser(commands, "blocklist", "numbers no inmate may call")
-    add = block.add_parser("add", parents=[common, change], help="block a number")
-    add.add_argument("number")
-    add.add_argument("--category", default="fraud", help="fraud, victim, witness, official, narcotics, other")
+    block = _list_parser(commands, "blocklist", "numbers and patterns no inmate may call")
+    add = block.add_parser("add", parents=[common, change], help="block a number or pattern")
+    add.add_argument("pattern", help="number, prefix (+62809*), wildcard (+6281234567??) or range (A..B)")
+    add.add_argument("--category", default="fraud", choices=[c.label for c in Category])
     add.add_argument("--action", default="deny", choices=["deny", "review"])
+    add.add_argument("--source", default="", help="where it comes from, e.g. a police report number")
+    add.add_argument("--scope", default="global", help="global, facility:ID or inmate:ID")
+    add.add_argument("--expires", default="", help="ISO date (matches through that day, UTC) or date and time")
     add.set_defaults(run=_blocklist_add)
-    remove = block.add_parser("remove", parents=[common, change], help="unblock a number")
-    remove.add_argument("number")
-    remove.set_defaults(run=_remove, entry_type=BlockEntry)
+    remove = block.add_parser("remove", parents=[common, change], help="unblock a number or pattern")
+    remove.add_argument("pattern")
+    remove.add_argument("--scope", default="global")
+    remove.set_defaults(run=_blocklist_remove)
     show = block.add_parser("list", parents=[common, listing], help="show blocked numbers")
     show.set_defaults(run=_list, entry_type=BlockEntry)
 
@@ -152,9 +159,17 @@ def _blocklist_add(args, settings: Settings) -> None:
     from screening import list_changes
 
     with open_store(settings.database) as store:
-        result = list_changes.add_blocked(store, settings.policies(), args.number, args.category, args.action,
-                                          _change(args))
+        result = list_changes.add_blocked(store, settings.policies(), args.pattern, args.category, args.action,
+                                          _change(args), args.source, args.scope, args.expires)
     _report("blocked", result)
+
+
+def _blocklist_remove(args, settings: Settings) -> None:
+    from screening import list_changes
+
+    with open_store(settings.database) as store:
+        entry = list_changes.remove_blocked(store, settings.policies(), args.pattern, args.scope, _change(args))
+    print(f"removed {entry.LIST} entry {entry.id}: {entry.pattern}")
 
 
 def _allowlist_remove(args, settings: Settings) -> None:
@@ -232,7 +247,7 @@ def _change(args):
 
 def _report(verb: str, result) -> None:
     entry = result.entry
-    print(f"{verb}: {entry.number} ({entry.LIST} entry {entry.id})")
+    print(f"{verb}: {getattr(entry, 'number', None) or entry.pattern} ({entry.LIST} entry {entry.id})")
     for warning in result.warnings:
         print(f"screening: warning: {warning}", file=sys.stderr)
 
@@ -245,8 +260,12 @@ def _row(entry) -> dict:
             row["created_at"] = value.created_at.isoformat(timespec="seconds") if value.created_at else ""
             row["created_by"] = value.created_by
             row["reason"] = value.reason
+        elif isinstance(value, datetime):
+            row[f.name] = value.isoformat(timespec="seconds")
+        elif value is None:
+            row[f.name] = ""
         else:
-            row[f.name] = value.label if hasattr(value, "label") else value
+            row[f.name] = value.label if hasattr(value, "label") else str(value) if f.name == "scope" else value
     return row
 
 

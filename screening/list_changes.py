@@ -7,10 +7,14 @@ The CLI calls these; later entry points (bulk imports) reuse them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 
+from screening.domain.blocklist import Category, Scope, ScopeKind
 from screening.domain.entries import AllowlistEntry, BlockEntry, Change, Entry, PrivilegedEntry, check_text
 from screening.domain.model import BlockAction, PrivilegedKind
+from screening.domain.errors import InvalidEntry
 from screening.domain.numbers import parse_list_number
+from screening.domain.patterns import parse_pattern
 from screening.domain.policy import PolicySet
 from screening.store.base import Store
 
@@ -52,11 +56,41 @@ def add_privileged(store: Store, policies: PolicySet, number: str, name: str, ki
     return Result(store.add(entry, why), _conflicts(store, e164, skip=PrivilegedEntry))
 
 
-def add_blocked(store: Store, policies: PolicySet, number: str, category: str, action: str, why: Change) -> Result:
-    e164 = parse_list_number(number, policies.default.region).e164
-    entry = BlockEntry(number=e164, category=check_text("category", category, ID_LIMIT),
-                       action=BlockAction.from_label(action))
-    return Result(store.add(entry, why), _conflicts(store, e164, skip=BlockEntry))
+def add_blocked(store: Store, policies: PolicySet, pattern: str, category: str, action: str, why: Change,
+                source: str = "", scope: str = "", expires: str = "") -> Result:
+    entry = block_entry(policies, pattern, category, action, source, scope, expires)
+    warnings = _conflicts(store, entry.pattern, skip=BlockEntry) if entry.pattern[1:].isdigit() else []
+    return Result(store.add(entry, why), warnings)
+
+
+def block_entry(policies: PolicySet, pattern: str, category: str, action: str, source: str = "",
+                scope: str = "", expires: str = "") -> BlockEntry:
+    """A validated blocklist entry, as the CLI and imports build them."""
+    parsed_scope = Scope.parse(scope)
+    facility = parsed_scope.value if parsed_scope.kind is ScopeKind.FACILITY else ""
+    return BlockEntry(
+        pattern=parse_pattern(pattern, policies.for_facility(facility).region).text,
+        category=Category.from_label(category or "fraud"),
+        action=BlockAction.from_label(action or "deny"),
+        source=check_text("source", source, TEXT_LIMIT, required=False),
+        scope=Scope(parsed_scope.kind, check_text("scope", parsed_scope.value, ID_LIMIT, required=False)),
+        expires_at=parse_expiry(expires),
+    )
+
+
+def parse_expiry(text: str) -> datetime | None:
+    """ISO 8601: a date D matches through D (expires when D+1 begins, UTC);
+    a date and time without an offset is UTC."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text) + timedelta(days=1), time(0), UTC)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidEntry(f"expiry {text!r} is not an ISO 8601 date (2026-12-31) or date and time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def remove(store: Store, policies: PolicySet, entry_type: type, number: str, why: Change, **key: str) -> Entry:
@@ -65,12 +99,17 @@ def remove(store: Store, policies: PolicySet, entry_type: type, number: str, why
     return store.remove(entry_type, {**key, "number": parse_list_number(number, region).e164}, why)
 
 
+def remove_blocked(store: Store, policies: PolicySet, pattern: str, scope: str, why: Change) -> Entry:
+    text = parse_pattern(pattern, policies.default.region).text
+    return store.remove(BlockEntry, {"pattern": text, "scope": str(Scope.parse(scope))}, why)
+
+
 def _conflicts(store: Store, e164: str, skip: type) -> list[str]:
     """What other lists say about this number, for staff to resolve."""
     warnings = []
     if skip is not BlockEntry:
-        for entry in store.entries(BlockEntry, number=e164):
-            warnings.append(f"{e164} is on the blocklist ({entry.action.label}, entry {entry.id}): "
+        for entry in store.entries(BlockEntry, pattern=e164):
+            warnings.append(f"{e164} is on the blocklist ({entry.action.label}, {entry.scope}, entry {entry.id}): "
                             f"a blocklist deny wins over every other list")
     if skip is not PrivilegedEntry:
         for entry in store.entries(PrivilegedEntry, number=e164):

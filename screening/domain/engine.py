@@ -7,6 +7,9 @@ README, section "Decision rules"; tests/unit/test_precedence.py tests each row.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from screening.domain.errors import ListsNotLoaded
 from screening.domain.lists import ListSnapshot
 from screening.domain.model import (
@@ -20,6 +23,7 @@ from screening.domain.model import (
     Screening,
 )
 from screening.domain.numbers import DialedNumber, normalize
+from screening.domain.patterns import PatternKind
 from screening.domain.policy import Policy, PolicySet, TypeAction
 from screening.domain.validation import validate_request
 
@@ -27,9 +31,11 @@ _TYPE_EFFECT = {TypeAction.REVIEW: Decision.REVIEW, TypeAction.DENY: Decision.DE
 
 
 class ScreeningEngine:
-    def __init__(self, policies: PolicySet, snapshot: ListSnapshot | None = None):
+    def __init__(self, policies: PolicySet, snapshot: ListSnapshot | None = None,
+                 clock: Callable[[], float] = time.time):
         self._policies = policies
         self._snapshot = snapshot
+        self._clock = clock
 
     @property
     def snapshot(self) -> ListSnapshot | None:
@@ -52,7 +58,8 @@ class ScreeningEngine:
                               Decision.DENY)
             return _answer(request, Decision.DENY, [finding], number, snapshot, policy, privileged=False)
         findings: list[Finding] = []
-        blocked = _blocked(snapshot, number, findings)
+        now = int(self._clock())
+        blocked = _blocked(snapshot, request, number, policy, now, findings)
         privileged = _privileged(snapshot, number, findings)
         if privileged:
             # Privileged calls bypass the approved list and number-type rules
@@ -65,15 +72,27 @@ class ScreeningEngine:
         return _answer(request, _strongest(findings), findings, number, snapshot, policy, privileged=False)
 
 
-def _blocked(snapshot: ListSnapshot, number: DialedNumber, findings: list[Finding]) -> BlockAction | None:
-    hit = snapshot.blocked.find(number.key) if number.key else None
-    if hit is None:
+def _blocked(snapshot: ListSnapshot, request: ScreenRequest, number: DialedNumber, policy: Policy, now: int,
+             findings: list[Finding]) -> BlockAction | None:
+    if not number.key:
         return None
-    entry_id, tag = hit
-    action = BlockAction(tag)
-    findings.append(Finding(Reason.BLOCKED_NUMBER, f"{number.e164} is on the blocklist ({action.label})",
-                            Decision(action), f"blocklist:{entry_id}"))
-    return action
+    table = snapshot.blocked
+    hit = table.find(number.key, len(number.e164) - 1, request.facility_id, request.inmate_id, now)
+    if hit is not None:
+        if hit.kind is PatternKind.EXACT:
+            reason, what = Reason.BLOCKED_NUMBER, f"{number.e164} is on the blocklist"
+        else:
+            reason, what = Reason.BLOCKED_PATTERN, f"{number.e164} matches blocklist pattern {hit.pattern}"
+        findings.append(Finding(reason, f"{what} ({hit.category.label}, {hit.action.label})",
+                                Decision(hit.action), f"blocklist:{hit.entry_id}"))
+        return hit.action
+    if policy.near_miss_digits:
+        near = table.near_miss(number.key, policy.near_miss_digits, now)
+        if near is not None:
+            findings.append(Finding(Reason.NEAR_BLOCKED_NUMBER,
+                                    f"{number.e164} is one digit away from fraud number {near.pattern}",
+                                    Decision.REVIEW, f"blocklist:{near.entry_id}"))
+    return None
 
 
 def _privileged(snapshot: ListSnapshot, number: DialedNumber, findings: list[Finding]) -> bool:

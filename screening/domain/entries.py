@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from screening.domain.errors import InvalidEntry
+from screening.domain.blocklist import Category, Scope
 from screening.domain.model import BlockAction, PrivilegedKind
 
 
@@ -57,11 +58,14 @@ class PrivilegedEntry:
 @dataclass(frozen=True, slots=True)
 class BlockEntry:
     LIST: ClassVar[str] = "blocklist"
-    KEY: ClassVar[tuple[str, ...]] = ("number",)
+    KEY: ClassVar[tuple[str, ...]] = ("pattern", "scope")
 
-    number: str
-    category: str = "fraud"
+    pattern: str  # canonical pattern text (screening.domain.patterns)
+    category: Category = Category.FRAUD
     action: BlockAction = BlockAction.DENY
+    source: str = ""  # e.g. a police report number
+    scope: Scope = Scope()
+    expires_at: datetime | None = None
     id: int = 0
     audit: Audit = field(default_factory=Audit)
 

@@ -14,6 +14,7 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from screening.domain.blocklist import BlockTable
 from screening.domain.errors import InvalidEntry
 
 
@@ -122,7 +123,9 @@ class ListSnapshot:
     version: int
     allowlist: Allowlist = field(default_factory=Allowlist)
     privileged: NumberTable = field(default_factory=NumberTable)
-    blocked: NumberTable = field(default_factory=NumberTable)
+    blocked: BlockTable = field(default_factory=BlockTable)
+    # Numbers approved for more than one inmate: key -> (how many inmates, 0).
+    shared_approvals: NumberTable = field(default_factory=NumberTable)
 
     def counts(self) -> dict[str, int]:
         return {"allowlist": len(self.allowlist), "privileged": len(self.privileged), "blocklist": len(self.blocked)}

@@ -25,6 +25,11 @@ class Reason(enum.IntEnum):
     BLOCKED_NUMBER = 5
     BLOCKED_PATTERN = 6
     NUMBER_TYPE = 7
+    NEAR_BLOCKED_NUMBER = 8
+    VELOCITY = 9
+    SEQUENTIAL_DIALING = 10
+    SHARED_NUMBER = 11
+    OUTSIDE_HOURS = 12
 
 
 class NumberType(enum.IntEnum):

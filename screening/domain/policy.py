@@ -38,6 +38,7 @@ class Policy:
     privileged_max_duration_seconds: int
     international: TypeAction
     number_types: Mapping[NumberType, TypeAction]
+    near_miss_digits: int = 0
 
     def action_for(self, number_type: NumberType) -> TypeAction:
         return self.number_types.get(number_type, TypeAction.SCREEN)
@@ -98,6 +99,7 @@ def _parse(values: Mapping[str, Any], where: str) -> Policy:
         privileged_max_duration_seconds=_duration(values, "privileged_max_duration_seconds", where),
         international=_action(values["international"], f"{where}.international"),
         number_types=MappingProxyType(_number_types(values["number_types"], where)),
+        near_miss_digits=_bounded(values, "near_miss_digits", 0, 8, where),
     )
 
 
@@ -133,4 +135,11 @@ def _duration(values: Mapping[str, Any], key: str, where: str) -> int:
     value = _typed(values, key, int, where)
     if not 0 < value <= 24 * 3600:
         raise PolicyError(f"{where}.{key}: {value} is not between 1 and 86400 seconds")
+    return value
+
+
+def _bounded(values: Mapping[str, Any], key: str, low: int, high: int, where: str) -> int:
+    value = _typed(values, key, int, where)
+    if not low <= value <= high:
+        raise PolicyError(f"{where}.{key}: {value} is not between {low} and {high}")
     return value

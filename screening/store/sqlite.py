@@ -11,14 +11,21 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from screening.domain.blocklist import BlockRow, BlockTable, Category, Scope
 from screening.domain.entries import Audit, AuditRecord, Change, Entry
 from screening.domain.lists import Allowlist, ListSnapshot, NumberTable
 from screening.domain.model import BlockAction, PrivilegedKind
 from screening.store.base import EntryExists, EntryNotFound, Store, StoreError
 from screening.store.sqlite_migrations import Migration, bundled_migrations, migrate
 
-# Columns stored as text labels, and the enum each one holds.
-_ENUM_COLUMNS = {"kind": PrivilegedKind, "action": BlockAction}
+# Columns stored as text: how a value is written, and read back.
+_TEXT_COLUMNS = {
+    "kind": (lambda v: v.label, PrivilegedKind.from_label),
+    "action": (lambda v: v.label, BlockAction.from_label),
+    "category": (lambda v: v.label, Category.from_label),
+    "scope": (str, Scope.parse),
+    "expires_at": (lambda v: v.isoformat() if v else "", lambda t: datetime.fromisoformat(t) if t else None),
+}
 _AUDIT_COLUMNS = ("created_at", "created_by", "reason")
 _BUSY_TIMEOUT_MS = 10_000
 
@@ -63,13 +70,21 @@ class SqliteStore(Store):
                     "SELECT number, id, kind FROM privileged ORDER BY length(number), number"
                 )
             )
-            blocked = NumberTable(
-                (int(number[1:]), entry_id, BlockAction.from_label(action))
-                for number, entry_id, action in conn.execute(
-                    "SELECT number, id, action FROM blocklist ORDER BY length(number), number"
+            blocked = BlockTable(
+                BlockRow(entry_id, pattern, BlockAction.from_label(action), Category.from_label(category),
+                         Scope.parse(scope), _epoch(expires_at))
+                for entry_id, pattern, action, category, scope, expires_at in conn.execute(
+                    "SELECT id, pattern, action, category, scope, expires_at FROM blocklist"
                 )
             )
-        return ListSnapshot(version, allowlist, privileged, blocked)
+            shared = NumberTable(
+                (int(number[1:]), inmates, 0)
+                for number, inmates in conn.execute(
+                    "SELECT number, count(DISTINCT inmate_id) FROM allowlist GROUP BY number "
+                    "HAVING count(DISTINCT inmate_id) > 1 ORDER BY length(number), number"
+                )
+            )
+        return ListSnapshot(version, allowlist, privileged, blocked, shared)
 
     def add(self, entry: Entry, change: Change) -> Entry:
         table = entry.LIST
@@ -175,8 +190,8 @@ def _to_row(entry: Entry) -> dict:
             row["created_at"] = value.created_at.isoformat() if value.created_at else ""
             row["created_by"] = value.created_by
             row["reason"] = value.reason
-        elif f.name in _ENUM_COLUMNS:
-            row[f.name] = value.label
+        elif f.name in _TEXT_COLUMNS:
+            row[f.name] = _TEXT_COLUMNS[f.name][0](value)
         else:
             row[f.name] = value
     return row
@@ -185,10 +200,14 @@ def _to_row(entry: Entry) -> dict:
 def _from_row(entry_type: type, cursor: sqlite3.Cursor, row: tuple) -> Entry:
     values = dict(zip((d[0] for d in cursor.description), row))
     audit = Audit(datetime.fromisoformat(values.pop("created_at")), values.pop("created_by"), values.pop("reason"))
-    for column, enum_type in _ENUM_COLUMNS.items():
+    for column, (_, read) in _TEXT_COLUMNS.items():
         if column in values:
-            values[column] = enum_type.from_label(values[column])
+            values[column] = read(values[column])
     return entry_type(audit=audit, **values)
+
+
+def _epoch(text: str) -> int:
+    return int(datetime.fromisoformat(text).timestamp()) if text else 0
 
 
 def _create_private_file(path: Path) -> None:

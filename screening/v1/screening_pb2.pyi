@@ -27,6 +27,11 @@ class Reason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REASON_BLOCKED_NUMBER: _ClassVar[Reason]
     REASON_BLOCKED_PATTERN: _ClassVar[Reason]
     REASON_NUMBER_TYPE: _ClassVar[Reason]
+    REASON_NEAR_BLOCKED_NUMBER: _ClassVar[Reason]
+    REASON_VELOCITY: _ClassVar[Reason]
+    REASON_SEQUENTIAL_DIALING: _ClassVar[Reason]
+    REASON_SHARED_NUMBER: _ClassVar[Reason]
+    REASON_OUTSIDE_HOURS: _ClassVar[Reason]
 
 class NumberType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -57,6 +62,11 @@ REASON_PRIVILEGED: Reason
 REASON_BLOCKED_NUMBER: Reason
 REASON_BLOCKED_PATTERN: Reason
 REASON_NUMBER_TYPE: Reason
+REASON_NEAR_BLOCKED_NUMBER: Reason
+REASON_VELOCITY: Reason
+REASON_SEQUENTIAL_DIALING: Reason
+REASON_SHARED_NUMBER: Reason
+REASON_OUTSIDE_HOURS: Reason
 NUMBER_TYPE_UNSPECIFIED: NumberType
 NUMBER_TYPE_FIXED_LINE: NumberType
 NUMBER_TYPE_MOBILE: NumberType

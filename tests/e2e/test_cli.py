@@ -32,7 +32,7 @@ def test_privileged_and_blocklist_lists(cli):
     [privileged] = json.loads(cli("privileged", "list", "--format", "json").stdout)
     assert (privileged["number"], privileged["kind"]) == ("+62215551234", "legal-aid")
     rows = list(csv.DictReader(io.StringIO(cli("blocklist", "list", "--format", "csv").stdout)))
-    assert [(r["number"], r["action"], r["reason"]) for r in rows] == [
+    assert [(r["pattern"], r["action"], r["reason"]) for r in rows] == [
         ("+6281111111111", "review", "LP/B/123/XI/2026")]
     cli("blocklist", "remove", "6281111111111", "--reason", "withdrawn")
     cli("privileged", "remove", "+62215551234", "--reason", "office moved")
@@ -87,7 +87,7 @@ def test_actor_defaults_to_the_os_user(cli):
     (["allowlist", "add", "A-1", "0812-3456-7890", "--name", " ", "--reason", "r"],
      "screening: error: name is required"),
     (["blocklist", "remove", "0811-1111-1111", "--reason", "r"],
-     "screening: error: blocklist has no entry for number='+6281111111111'"),
+     "screening: error: blocklist has no entry for pattern='+6281111111111', scope='global'"),
     (["privileged", "add", "112", "--name", "x", "--reason", "r"],
      "screening: error: '112' is not a valid phone number (read as dialed in region ID)"),
 ])
@@ -102,7 +102,7 @@ def test_duplicates_are_refused(cli):
     cli("blocklist", "add", "0811-1111-1111", "--reason", "r")
     result = cli("blocklist", "add", "+62 811 1111 1111", "--reason", "again", check=False)
     assert result.returncode == 1
-    assert result.stderr.strip() == "screening: error: blocklist already has an entry for number='+6281111111111'"
+    assert result.stderr.strip() == "screening: error: blocklist already has an entry for pattern='+6281111111111', scope='global'"
     assert len(json.loads(cli("history", "--format", "json").stdout)) == 1
 
 
@@ -143,7 +143,7 @@ def test_table_output_cannot_drive_the_terminal(cli, database):
 
     cli("blocklist", "list")
     with sqlite3.connect(database) as conn:  # as if written by an older tool
-        conn.execute("INSERT INTO blocklist (number, category, action, created_at, created_by, reason) "
+        conn.execute("INSERT INTO blocklist (pattern, category, action, created_at, created_by, reason) "
                      "VALUES ('+6281111111111', 'fraud', 'deny', '2026-01-01T00:00:00+00:00', 'x', "
                      "'evil\x1b[2Jname')")
     assert "\x1b" not in cli("blocklist", "list").stdout

@@ -2,6 +2,7 @@
 
 import sqlite3
 import threading
+import time
 
 import pytest
 
@@ -72,11 +73,11 @@ def test_every_answer_matches_the_list_version_it_names(path):
     with SqliteStore(path) as writer:
         for _ in range(40):
             writer.add(BlockEntry(FAMILY), WHY)
-            writer.remove(BlockEntry, {"number": FAMILY}, WHY)
+            writer.remove(BlockEntry, {"pattern": FAMILY, "scope": "global"}, WHY)
         final = writer.list_version()
-    deadline = threading.Event()
-    while engine.snapshot.version != final and not deadline.wait(0.01):
-        pass
+    deadline = time.monotonic() + 10
+    while engine.snapshot.version != final and time.monotonic() < deadline:
+        time.sleep(0.01)
     stop.set()
     for reader in readers:
         reader.join()

@@ -4,6 +4,9 @@ import stat
 
 import pytest
 
+from datetime import UTC, datetime
+
+from screening.domain.blocklist import Category, Scope
 from screening.domain.entries import AllowlistEntry, BlockEntry, Change, PrivilegedEntry
 from screening.domain.model import BlockAction, PrivilegedKind
 from screening.domain.numbers import normalize
@@ -39,21 +42,22 @@ def test_add_list_remove_round_trip_with_audit_fields(store):
 
 
 def test_every_change_bumps_the_version_and_is_audited(store):
-    store.add(BlockEntry("+6281111111111", "fraud", BlockAction.REVIEW), WHY)
+    store.add(BlockEntry("+6281111111111", Category.FRAUD, BlockAction.REVIEW), WHY)
     store.add(PrivilegedEntry("+62215551234", "LBH Jakarta", PrivilegedKind.LEGAL_AID), WHY)
-    store.remove(BlockEntry, {"number": "+6281111111111"}, Change("officer.ani", "report withdrawn"))
+    store.remove(BlockEntry, {"pattern": "+6281111111111", "scope": "global"},
+                 Change("officer.ani", "report withdrawn"))
     assert store.list_version() == 3
     newest, *_ = history = store.history()
     assert [(h.action, h.list, h.list_version) for h in history] == [
         ("remove", "blocklist", 3), ("add", "privileged", 2), ("add", "blocklist", 1)]
     assert (newest.actor, newest.reason) == ("officer.ani", "report withdrawn")
-    assert newest.entry["number"] == "+6281111111111" and newest.entry["action"] == "review"
+    assert newest.entry["pattern"] == "+6281111111111" and newest.entry["action"] == "review"
 
 
 def test_duplicate_and_missing_entries_change_nothing(store):
     store.add(BlockEntry("+6281111111111"), WHY)
-    with pytest.raises(EntryExists, match=r"blocklist already has an entry for number='\+6281111111111'"):
-        store.add(BlockEntry("+6281111111111", "victim"), WHY)
+    with pytest.raises(EntryExists, match=r"blocklist already has an entry for pattern='\+6281111111111'"):
+        store.add(BlockEntry("+6281111111111", Category.VICTIM), WHY)
     with pytest.raises(EntryNotFound, match="privileged has no entry"):
         store.remove(PrivilegedEntry, {"number": "+62215551234"}, WHY)
     assert store.list_version() == 1
@@ -66,14 +70,21 @@ def test_snapshot_holds_every_list_at_its_version(store):
         store.add(AllowlistEntry(f"A-{i % 2}", number, "n"), WHY)
     store.add(PrivilegedEntry("+62215559999", "Embassy", PrivilegedKind.EMBASSY), WHY)
     store.add(BlockEntry("+6281111111111", action=BlockAction.REVIEW), WHY)
+    store.add(BlockEntry("+62809*", scope=Scope.parse("inmate:A-0"),
+                         expires_at=datetime(2030, 1, 1, tzinfo=UTC)), WHY)
     snapshot = store.snapshot()
-    assert snapshot.version == 6
+    assert snapshot.version == 7
     for i, number in enumerate(numbers):
         key = normalize(number, "ID").key
         assert snapshot.allowlist.find(f"A-{i % 2}", "LP-X", key) is not None
         assert snapshot.allowlist.find(f"A-{(i + 1) % 2}", "LP-X", key) is None
     assert snapshot.privileged.find(62215559999) == (1, PrivilegedKind.EMBASSY)
-    assert snapshot.blocked.find(6281111111111) == (1, BlockAction.REVIEW)
+    hit = snapshot.blocked.find(6281111111111, 13, "LP-X", "A-0", now=0)
+    assert (hit.entry_id, hit.action) == (1, BlockAction.REVIEW)
+    assert snapshot.blocked.find(628091234567, 12, "LP-X", "A-0", now=0).entry_id == 2
+    assert snapshot.blocked.find(628091234567, 12, "LP-X", "A-1", now=0) is None
+    assert snapshot.blocked.find(628091234567, 12, "LP-X", "A-0", now=1893456000) is None  # expired
+    assert snapshot.shared_approvals.find(6281234567890) is None
 
 
 def test_database_files_are_owner_only(tmp_path):

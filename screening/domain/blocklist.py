@@ -1,0 +1,211 @@
+"""The blocklist in memory: exact numbers and patterns in one table.
+
+Every pattern is a handful of rules (digit prefix, required total length).
+A rule is stored as one 64-bit composite key (prefix length, required length,
+prefix value) in a sorted array. To match a dialed number of L digits, the
+table looks up the number's own prefixes, longest first, in just the
+(prefix length, required length) classes that exist: at most 2L binary
+searches, whatever the number of patterns. The first entry found that applies
+(scope, expiry) is the most specific one.
+"""
+
+from __future__ import annotations
+
+import enum
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from screening.domain.errors import InvalidEntry
+from screening.domain.model import BlockAction
+from screening.domain.patterns import MAX_DIGITS, PatternKind, load_pattern
+
+_PREFIX_LENGTH_SHIFT = 54
+_REQUIRED_LENGTH_SHIFT = 50
+# How many blocked numbers of one neighbourhood a near-miss check reads at most.
+_NEAR_MISS_SCAN = 64
+
+
+class ScopeKind(enum.IntEnum):
+    GLOBAL = 0
+    FACILITY = 1
+    INMATE = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    kind: ScopeKind = ScopeKind.GLOBAL
+    value: str = ""
+
+    def __str__(self) -> str:
+        return "global" if self.kind is ScopeKind.GLOBAL else f"{self.kind.name.lower()}:{self.value}"
+
+    @classmethod
+    def parse(cls, text: str) -> "Scope":
+        """"global" (or empty), "facility:ID" or "inmate:ID"."""
+        text = text.strip()
+        if text in ("", "global"):
+            return cls()
+        kind, sep, value = text.partition(":")
+        try:
+            scope_kind = ScopeKind[kind.strip().upper()]
+        except KeyError:
+            scope_kind = None
+        if not sep or not value.strip() or scope_kind in (None, ScopeKind.GLOBAL):
+            raise InvalidEntry(f"scope {text!r} is not global, facility:ID or inmate:ID")
+        return cls(scope_kind, value.strip())
+
+    def applies(self, facility: str, inmate: str) -> bool:
+        if self.kind is ScopeKind.GLOBAL:
+            return True
+        return self.value == (facility if self.kind is ScopeKind.FACILITY else inmate)
+
+
+class Category(enum.IntEnum):
+    FRAUD = 0
+    VICTIM = 1
+    WITNESS = 2
+    OFFICIAL = 3
+    NARCOTICS = 4
+    OTHER = 5
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def from_label(cls, label: str) -> "Category":
+        try:
+            return cls[label.strip().upper()]
+        except KeyError:
+            choices = ", ".join(c.label for c in cls)
+            raise InvalidEntry(f"unknown category {label!r}; choose one of {choices}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class BlockRow:
+    """One blocklist entry as the table is built from it."""
+
+    entry_id: int
+    pattern: str  # canonical text, as stored
+    action: BlockAction
+    category: Category = Category.FRAUD
+    scope: Scope = Scope()
+    expires_at: int = 0  # Unix seconds; 0 = never
+
+
+@dataclass(frozen=True, slots=True)
+class BlockHit:
+    entry_id: int
+    pattern: str
+    kind: PatternKind
+    action: BlockAction
+    category: Category
+
+
+class BlockTable:
+    __slots__ = ("_keys", "_slots", "_ids", "_actions", "_categories", "_kinds", "_expires", "_scopes",
+                 "_scope_list", "_texts", "_classes", "_near_keys", "_near_slots")
+
+    def __init__(self, rows: Iterable[BlockRow] = ()):
+        self._ids, self._expires = array("q"), array("q")
+        self._actions, self._categories, self._kinds = array("b"), array("b"), array("b")
+        self._scopes = array("i")  # index into _scope_list; 0 = global
+        scope_index: dict[Scope, int] = {Scope(): 0}
+        self._texts: list[str | None] = []  # pattern text, None for exact numbers
+        rules: list[tuple[int, int, int]] = []  # (composite key, narrower scope first, slot)
+        near: list[tuple[int, int]] = []
+        for slot, row in enumerate(rows):
+            pattern = load_pattern(row.pattern)
+            self._ids.append(row.entry_id)
+            self._actions.append(row.action)
+            self._categories.append(row.category)
+            self._kinds.append(pattern.kind)
+            self._expires.append(row.expires_at)
+            self._scopes.append(scope_index.setdefault(row.scope, len(scope_index)))
+            self._texts.append(None if pattern.kind is PatternKind.EXACT else pattern.text)
+            for rule in pattern.rules:
+                rules.append((_composite(len(rule.prefix), rule.length, int(rule.prefix)), -row.scope.kind, slot))
+            if pattern.kind is PatternKind.EXACT and row.category is Category.FRAUD and \
+                    row.scope.kind is ScopeKind.GLOBAL:
+                near.append((int(pattern.rules[0].prefix), slot))
+        self._scope_list = list(scope_index)  # distinct scopes, not one per entry
+        rules.sort()
+        self._keys = array("q", (r[0] for r in rules))
+        self._slots = array("i", (r[2] for r in rules))
+        self._classes = _classes_by_length({_class_of(r[0]) for r in rules})
+        near.sort()
+        self._near_keys = array("q", (n[0] for n in near))
+        self._near_slots = array("i", (n[1] for n in near))
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def find(self, key: int, digits: int, facility: str, inmate: str, now: int) -> BlockHit | None:
+        """The most specific entry that applies to this number (key = its
+        E.164 digits as an int, `digits` of them) for this call, or None."""
+        keys, n = self._keys, len(self._keys)
+        for base, divisor in self._classes[digits]:
+            composite = base | (key // divisor)
+            i = bisect_left(keys, composite)
+            while i < n and keys[i] == composite:
+                slot = self._slots[i]
+                if self._applies(slot, facility, inmate, now):
+                    return self._hit(slot, key)
+                i += 1
+        return None
+
+    def near_miss(self, key: int, positions: int, now: int) -> BlockHit | None:
+        """A global fraud number that differs from this one in exactly one of
+        its last `positions` digits (rings buy consecutive SIM cards)."""
+        block = 10 ** positions
+        low = key - key % block
+        keys, i = self._near_keys, bisect_left(self._near_keys, low)
+        text = str(key)
+        for i in range(i, min(i + _NEAR_MISS_SCAN, len(keys))):
+            other = keys[i]
+            if other >= low + block:
+                break
+            if other != key and _one_digit_apart(text, str(other)):
+                slot = self._near_slots[i]
+                if self._expires[slot] == 0 or self._expires[slot] > now:
+                    return self._hit(slot, other)
+        return None
+
+    def _applies(self, slot: int, facility: str, inmate: str, now: int) -> bool:
+        expires = self._expires[slot]
+        if expires and expires <= now:
+            return False
+        scope = self._scopes[slot]
+        return scope == 0 or self._scope_list[scope].applies(facility, inmate)
+
+    def _hit(self, slot: int, key: int) -> BlockHit:
+        kind = PatternKind(self._kinds[slot])
+        text = self._texts[slot] or f"+{key}"
+        return BlockHit(self._ids[slot], text, kind, BlockAction(self._actions[slot]),
+                        Category(self._categories[slot]))
+
+
+def _composite(prefix_length: int, required_length: int, prefix: int) -> int:
+    return (prefix_length << _PREFIX_LENGTH_SHIFT) | (required_length << _REQUIRED_LENGTH_SHIFT) | prefix
+
+
+def _class_of(composite: int) -> tuple[int, int]:
+    return composite >> _PREFIX_LENGTH_SHIFT, (composite >> _REQUIRED_LENGTH_SHIFT) & 0xF
+
+
+def _classes_by_length(classes: set[tuple[int, int]]) -> list[tuple[tuple[int, int], ...]]:
+    """For each number length L, the (base key, divisor) of every class that
+    can match an L-digit number, most specific first: longer prefix first,
+    then a required length before any length."""
+    by_length = []
+    for length in range(MAX_DIGITS + 1):
+        usable = [(k, t) for k, t in classes if k <= length and t in (0, length)]
+        usable.sort(key=lambda c: (-c[0], c[1] == 0))
+        by_length.append(tuple((_composite(k, t, 0), 10 ** (length - k)) for k, t in usable))
+    return by_length
+
+
+def _one_digit_apart(a: str, b: str) -> bool:
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b)) == 1
