@@ -5,29 +5,47 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
+from contextlib import ExitStack
 from dataclasses import dataclass
+from pathlib import Path
 
 from screening.api.server import GrpcServer
 from screening.config import Settings
+from screening.domain.behaviour import RecentCalls
 from screening.domain.engine import ScreeningEngine
 from screening.metrics import MeteredScreener, ScreeningMetrics
 from screening.reloader import ListReloader
+from screening.screener import CallScreener
 from screening.store import open_store
 from screening.store.base import Store
+from screening.store.decision_log import DecisionLog, SqliteDecisionLog
 
 log = logging.getLogger("screening")
 
 
-def build_engine(settings: Settings, store: Store) -> ScreeningEngine:
-    """An engine with the lists loaded now: for the CLI's offline check."""
-    engine = ScreeningEngine(settings.policies())
+def build_checker(settings: Settings, store: Store) -> tuple[ScreeningEngine, RecentCalls]:
+    """For the CLI's offline check: an engine with the lists loaded now, and
+    the recent calls of the decision log, read but never written."""
+    policies = settings.policies()
+    engine = ScreeningEngine(policies)
     engine.swap(store.snapshot())
-    return engine
+    recent = RecentCalls(policies.history_seconds)
+    path = decision_log_path(settings)
+    if path.exists():
+        decisions = SqliteDecisionLog(path)
+        try:
+            for attempt in decisions.attempts_since(time.time() - recent.horizon):
+                recent.add(attempt)
+        finally:
+            decisions.close()
+    return engine, recent
 
 
 @dataclass
 class Service:
     store: Store
+    decisions: DecisionLog
     engine: ScreeningEngine
     reloader: ListReloader
     server: GrpcServer
@@ -39,19 +57,25 @@ class Service:
         self.server.stop(grace)
         self.reloader.stop()
         self.store.close()
+        self.decisions.close()
 
 
 def start_service(settings: Settings) -> Service:
-    """Open the store, load the lists, start serving; returns once listening."""
+    """Open the store and the decision log, load the lists, start serving;
+    returns once listening."""
     policies = settings.policies()
-    store = open_store(settings.database)
-    try:
+    with ExitStack() as on_failure:
+        store = open_store(settings.database)
+        on_failure.callback(store.close)
+        decisions = SqliteDecisionLog(decision_log_path(settings))
+        on_failure.callback(decisions.close)
         metrics = ScreeningMetrics()
         engine = ScreeningEngine(policies)
         reloader = ListReloader(store, engine, settings.reload_interval,
                                 on_loaded=metrics.lists_loaded, on_failed=metrics.reload_failed)
-        server = GrpcServer(MeteredScreener(engine, metrics), settings.workers)
-        service = Service(store, engine, reloader, server, metrics)
+        screener = CallScreener.resume(engine, decisions, policies.history_seconds)
+        server = GrpcServer(MeteredScreener(screener, metrics), settings.workers)
+        service = Service(store, decisions, engine, reloader, server, metrics)
         service.port = server.bind(settings.listen)
         if settings.metrics_listen:
             host, port = split_address(settings.metrics_listen)
@@ -60,10 +84,22 @@ def start_service(settings: Settings) -> Service:
         reloader.load()
         server.set_serving(True)
         reloader.start()
-    except BaseException:
-        store.close()
-        raise
+        on_failure.pop_all()
     return service
+
+
+def decision_log_path(settings: Settings) -> Path:
+    """The decision log's SQLite file: `decision_log`, or beside the lists'
+    database as <name>-decisions.db."""
+    if settings.decision_log:
+        return Path(settings.decision_log)
+    database = settings.database
+    if database.startswith("sqlite:///"):
+        database = database[len("sqlite:///"):]
+    elif database.startswith("file://"):
+        database = database[len("file://"):]
+    path = Path(database)
+    return path.with_name(f"{path.stem}-decisions{path.suffix or '.db'}")
 
 
 def serve(settings: Settings) -> None:

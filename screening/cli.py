@@ -211,12 +211,13 @@ def _history(args, settings: Settings) -> None:
 
 
 def _check(args, settings: Settings) -> None:
-    from screening.bootstrap import build_engine
+    from screening.bootstrap import build_checker
 
     request = ScreenRequest(call_id=f"cli-check-{uuid.uuid4().hex[:12]}", facility_id=args.facility,
                             inmate_id=args.inmate, dialed_number=args.number, called_party_name=args.name)
     with open_store(settings.database) as store:
-        screening = build_engine(settings, store).screen(request)
+        engine, recent = build_checker(settings, store)
+        screening = engine.screen(request, recent)
     if args.json:
         from google.protobuf import json_format
 

@@ -22,6 +22,7 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     database: str = "screening.db"
+    decision_log: str = ""  # SQLite file of the decision log; "" = <database>-decisions.db
     listen: str = "127.0.0.1:50051"
     metrics_listen: str = "127.0.0.1:9464"  # "" turns the metrics endpoint off
     reload_interval: float = 1.0  # seconds between list-version checks

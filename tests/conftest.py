@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,7 +77,9 @@ class ServerProcess:
         self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
         self.stub = screening_pb2_grpc.CallScreeningServiceStub(self.channel)
 
-    def screen(self, number, inmate="A-1", facility="LP-CIPINANG", call_id="call-1", **fields):
+    def screen(self, number, inmate="A-1", facility="LP-CIPINANG", call_id=None, **fields):
+        """One ScreenCall; a fresh call_id unless one is given (a retry)."""
+        call_id = call_id or f"call-{uuid.uuid4().hex}"
         request = pb.ScreenCallRequest(call_id=call_id, facility_id=facility, inmate_id=inmate,
                                        dialed_number=number, **fields)
         return self.stub.ScreenCall(request, timeout=10)

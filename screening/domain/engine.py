@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from screening.domain.behaviour import RecentCalls, behaviour_findings, outside_hours
 from screening.domain.errors import ListsNotLoaded
 from screening.domain.lists import ListSnapshot
 from screening.domain.model import (
@@ -28,6 +29,7 @@ from screening.domain.policy import Policy, PolicySet, TypeAction
 from screening.domain.validation import validate_request
 
 _TYPE_EFFECT = {TypeAction.REVIEW: Decision.REVIEW, TypeAction.DENY: Decision.DENY}
+MAX_CLOCK_SKEW_SECONDS = 300
 
 
 class ScreeningEngine:
@@ -46,7 +48,9 @@ class ScreeningEngine:
         # started with, the next one sees the new lists whole.
         self._snapshot = snapshot
 
-    def screen(self, request: ScreenRequest) -> Screening:
+    def screen(self, request: ScreenRequest, recent: RecentCalls | None = None) -> Screening:
+        """Decide one call. `recent` feeds the behavioural rules; without it
+        they are not applied."""
         validate_request(request)
         snapshot = self._snapshot
         if snapshot is None:
@@ -56,20 +60,37 @@ class ScreeningEngine:
         if not number.valid:
             finding = Finding(Reason.INVALID_NUMBER, f"{request.dialed_number!r} is not a valid phone number",
                               Decision.DENY)
-            return _answer(request, Decision.DENY, [finding], number, snapshot, policy, privileged=False)
+            return _answer(request, Decision.DENY, [finding], number, snapshot, policy, privileged=False,
+                           now=self.moment_of(request))
         findings: list[Finding] = []
-        now = int(self._clock())
-        blocked = _blocked(snapshot, request, number, policy, now, findings)
+        now = self.moment_of(request)
+        blocked = _blocked(snapshot, request, number, policy, int(now), findings)
         privileged = _privileged(snapshot, number, findings)
         if privileged:
             # Privileged calls bypass the approved list and number-type rules
             # (embassies are international) and are never monitored, so only a
             # deny-blocklist entry can stop them.
             decision = Decision.DENY if blocked is BlockAction.DENY else Decision.ALLOW
-            return _answer(request, decision, findings, number, snapshot, policy, privileged=True)
+            return _answer(request, decision, findings, number, snapshot, policy, privileged=True, now=now)
         type_action = _number_type(policy, number, findings)
         _allowlist(snapshot, request, number, policy, type_action, findings)
-        return _answer(request, _strongest(findings), findings, number, snapshot, policy, privileged=False)
+        if recent is not None:
+            findings += behaviour_findings(policy, recent, snapshot, request.inmate_id, number.key, now)
+        if (closed := outside_hours(policy, now)) is not None:
+            findings.append(closed)
+        return _answer(request, _strongest(findings), findings, number, snapshot, policy, privileged=False,
+                       now=now)
+
+    def moment_of(self, request: ScreenRequest) -> float:
+        """When the call happens: the phone system's requested_at when it is
+        within MAX_CLOCK_SKEW of this server's clock, else the server's clock
+        (a kiosk with a wrong clock must not open calling hours)."""
+        now = self._clock()
+        if request.requested_at is not None:
+            claimed = request.requested_at.timestamp()
+            if abs(claimed - now) <= MAX_CLOCK_SKEW_SECONDS:
+                return claimed
+        return now
 
 
 def _blocked(snapshot: ListSnapshot, request: ScreenRequest, number: DialedNumber, policy: Policy, now: int,
@@ -146,13 +167,13 @@ def _strongest(findings: list[Finding]) -> Decision:
 
 
 def _answer(request: ScreenRequest, decision: Decision, findings: list[Finding], number: DialedNumber,
-            snapshot: ListSnapshot, policy: Policy, privileged: bool) -> Screening:
+            snapshot: ListSnapshot, policy: Policy, privileged: bool, now: float) -> Screening:
     if decision is Decision.DENY:
         duration = 0
     elif privileged:
         duration = policy.privileged_max_duration_seconds
     else:
-        duration = policy.max_duration_seconds
+        duration = policy.max_duration_for(number.number_type)
     return Screening(
         call_id=request.call_id,
         decision=decision,
@@ -163,6 +184,7 @@ def _answer(request: ScreenRequest, decision: Decision, findings: list[Finding],
         record=not privileged,
         max_duration_seconds=duration,
         list_version=snapshot.version,
+        at=now,
     )
 
 

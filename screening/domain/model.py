@@ -84,6 +84,7 @@ class Screening:
     record: bool
     max_duration_seconds: int
     list_version: int
+    at: float = 0.0  # when the call happens, Unix seconds (see ScreeningEngine.moment_of)
 
 
 class PrivilegedKind(enum.IntEnum):

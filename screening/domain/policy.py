@@ -15,6 +15,10 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
+from datetime import datetime
+from datetime import time as dt_time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from screening.domain.model import NumberType
 from screening.domain.numbers import is_known_region
 
@@ -30,6 +34,49 @@ class TypeAction(enum.Enum):
     ALLOW = "allow"  # connect without an approved-list entry
 
 
+class RuleAction(enum.Enum):
+    OFF = "off"
+    REVIEW = "review"
+    DENY = "deny"
+
+
+@dataclass(frozen=True, slots=True)
+class Velocity:
+    action: RuleAction
+    window_seconds: int
+    max_attempts: int
+    max_distinct_numbers: int
+
+
+@dataclass(frozen=True, slots=True)
+class SequentialDialing:
+    action: RuleAction
+    window_seconds: int
+    run: int
+    max_step: int
+
+
+@dataclass(frozen=True, slots=True)
+class SharedNumber:
+    action: RuleAction
+    max_inmates_approved: int
+    max_inmates_calling: int
+    window_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class CallingHours:
+    action: RuleAction
+    timezone: ZoneInfo
+    sessions: tuple[tuple[dt_time, dt_time], ...]  # [start, end) local times
+
+    def open_at(self, moment: datetime) -> bool:
+        if not self.sessions:
+            return True
+        local = moment.astimezone(self.timezone).time()
+        return any(start <= local < end for start, end in self.sessions)
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     region: str
@@ -38,10 +85,24 @@ class Policy:
     privileged_max_duration_seconds: int
     international: TypeAction
     number_types: Mapping[NumberType, TypeAction]
-    near_miss_digits: int = 0
+    near_miss_digits: int
+    velocity: Velocity
+    sequential_dialing: SequentialDialing
+    shared_number: SharedNumber
+    calling_hours: CallingHours
+    max_duration_by_type: Mapping[NumberType, int]
 
     def action_for(self, number_type: NumberType) -> TypeAction:
         return self.number_types.get(number_type, TypeAction.SCREEN)
+
+    def max_duration_for(self, number_type: NumberType) -> int:
+        return self.max_duration_by_type.get(number_type, self.max_duration_seconds)
+
+    @property
+    def history_seconds(self) -> int:
+        """How far back the behavioural rules look."""
+        return max(self.velocity.window_seconds, self.sequential_dialing.window_seconds,
+                   self.shared_number.window_seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +114,10 @@ class PolicySet:
 
     def for_facility(self, facility_id: str) -> Policy:
         return self.facilities.get(facility_id, self.default)
+
+    @property
+    def history_seconds(self) -> int:
+        return max(p.history_seconds for p in (self.default, *self.facilities.values()))
 
 
 def default_settings() -> dict[str, Any]:
@@ -80,9 +145,14 @@ def _merge(base: Mapping[str, Any], overrides: Mapping[str, Any], where: str) ->
         if key not in base:
             known = ", ".join(sorted(base))
             raise PolicyError(f"{where}.{key} is not a policy setting (known: {known})")
-        if key == "number_types":
+        if isinstance(base[key], Mapping):
             if not isinstance(value, Mapping):
-                raise PolicyError(f"{where}.number_types must be a table")
+                raise PolicyError(f"{where}.{key} must be a table")
+            if key not in _OPEN_TABLES:
+                for sub in value:
+                    if sub not in base[key]:
+                        raise PolicyError(f"{where}.{key}.{sub} is not a setting of [{key}] "
+                                          f"(known: {', '.join(base[key])})")
             value = {**base[key], **value}
         merged[key] = value
     return merged
@@ -100,7 +170,66 @@ def _parse(values: Mapping[str, Any], where: str) -> Policy:
         international=_action(values["international"], f"{where}.international"),
         number_types=MappingProxyType(_number_types(values["number_types"], where)),
         near_miss_digits=_bounded(values, "near_miss_digits", 0, 8, where),
+        velocity=Velocity(_rule_action(values, "velocity", where),
+                          *(_positive(values["velocity"], k, f"{where}.velocity")
+                            for k in ("window_seconds", "max_attempts", "max_distinct_numbers"))),
+        sequential_dialing=SequentialDialing(
+            _rule_action(values, "sequential_dialing", where),
+            *(_positive(values["sequential_dialing"], k, f"{where}.sequential_dialing")
+              for k in ("window_seconds", "run", "max_step"))),
+        shared_number=SharedNumber(_rule_action(values, "shared_number", where),
+                                   *(_positive(values["shared_number"], k, f"{where}.shared_number")
+                                     for k in ("max_inmates_approved", "max_inmates_calling", "window_seconds"))),
+        calling_hours=_calling_hours(values["calling_hours"], f"{where}.calling_hours"),
+        max_duration_by_type=MappingProxyType(_durations_by_type(values["max_duration_by_type"], where)),
     )
+
+
+# Tables whose keys are not fixed (number type names), checked when parsed.
+_OPEN_TABLES = ("number_types", "max_duration_by_type")
+
+
+def _rule_action(values: Mapping[str, Any], table: str, where: str) -> RuleAction:
+    value = values[table]["action"]
+    try:
+        return RuleAction(str(value).lower())
+    except ValueError:
+        choices = ", ".join(a.value for a in RuleAction)
+        raise PolicyError(f"{where}.{table}.action: {value!r} is not one of {choices}") from None
+
+
+def _positive(table: Mapping[str, Any], key: str, where: str) -> int:
+    return _bounded(table, key, 1, 10_000_000, where)
+
+
+def _calling_hours(table: Mapping[str, Any], where: str) -> CallingHours:
+    try:
+        zone = ZoneInfo(_typed(table, "timezone", str, where))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PolicyError(f"{where}.timezone: {table['timezone']!r} is not an IANA time zone") from None
+    sessions = []
+    for text in _typed(table, "sessions", list, where):
+        start, sep, end = str(text).partition("-")
+        try:
+            session = (dt_time.fromisoformat(start.strip()), dt_time.fromisoformat(end.strip()))
+        except ValueError:
+            session = None
+        if not sep or session is None or session[0] >= session[1]:
+            raise PolicyError(f"{where}.sessions: {text!r} is not HH:MM-HH:MM with the start before the end")
+        sessions.append(session)
+    action = _rule_action({"t": table}, "t", where) if "action" in table else RuleAction.DENY
+    return CallingHours(action, zone, tuple(sorted(sessions)))
+
+
+def _durations_by_type(table: Mapping[str, Any], where: str) -> dict[NumberType, int]:
+    durations = {}
+    for name in table:
+        try:
+            number_type = NumberType[name.upper()]
+        except KeyError:
+            raise PolicyError(f"{where}.max_duration_by_type.{name} is not a number type") from None
+        durations[number_type] = _duration(table, name, f"{where}.max_duration_by_type")
+    return durations
 
 
 def _number_types(table: Mapping[str, Any], where: str) -> dict[NumberType, TypeAction]:

@@ -33,7 +33,7 @@ _BUSY_TIMEOUT_MS = 10_000
 class SqliteStore(Store):
     def __init__(self, path: str | os.PathLike, migrations: list[Migration] | None = None):
         self.path = Path(path)
-        _create_private_file(self.path)
+        create_private_file(self.path)
         try:
             self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                                          timeout=_BUSY_TIMEOUT_MS / 1000)
@@ -210,7 +210,7 @@ def _epoch(text: str) -> int:
     return int(datetime.fromisoformat(text).timestamp()) if text else 0
 
 
-def _create_private_file(path: Path) -> None:
+def create_private_file(path: Path) -> None:
     """Create the database file readable by its owner only (lists name
     victims and witnesses); SQLite gives its -wal and -shm files the same mode."""
     if path.exists():

@@ -28,8 +28,10 @@ class Migration:
     sql: str
 
 
-def bundled_migrations() -> list[Migration]:
-    return load_migrations(resources.files("screening.store.migrations").joinpath("sqlite"))
+def bundled_migrations(folder: str = "sqlite") -> list[Migration]:
+    """The migrations shipped for one database: "sqlite" (the lists) or
+    "sqlite_decisions" (the decision log)."""
+    return load_migrations(resources.files("screening.store.migrations").joinpath(folder))
 
 
 def load_migrations(folder: Traversable) -> list[Migration]:

@@ -17,6 +17,10 @@ pytestmark = pytest.mark.e2e
 FAMILY, LAWYER, FRAUD = "0812-3456-7890", "(021) 555-1234", "0811-1111-1111"
 
 
+def reasons(answer):
+    return [f.reason for f in answer.findings]
+
+
 @pytest.fixture
 def lists(cli):
     cli("allowlist", "add", "A-1", FAMILY, "--name", "Ibu Siti", "--relationship", "mother",
@@ -85,12 +89,13 @@ def test_list_changes_reach_the_running_server_within_two_seconds_without_failed
     try:
         cli("allowlist", "add", "A-1", stranger, "--name", "Pak Budi", "--reason", "new contact")
         changed = time.monotonic()
-        while server.screen(stranger).decision != pb.DECISION_ALLOW:
+        # The traffic trips the velocity rule, so look at the findings, not the decision.
+        while pb.REASON_ALLOWLISTED not in reasons(server.screen(stranger)):
             assert time.monotonic() - changed < 2.0, "the change was not picked up within 2 s"
             time.sleep(0.05)
         cli("blocklist", "add", FAMILY, "--reason", "number sold on", "--action", "review")
         changed = time.monotonic()
-        while server.screen(FAMILY).decision != pb.DECISION_REVIEW:
+        while pb.REASON_BLOCKED_NUMBER not in reasons(server.screen(FAMILY)):
             assert time.monotonic() - changed < 2.0, "the change was not picked up within 2 s"
             time.sleep(0.05)
     finally:
@@ -153,3 +158,32 @@ def test_port_in_use_is_a_clear_error(lists, start_server, database):
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{first.port}" in result.stderr
+
+
+def test_retries_and_restart_keep_the_behavioural_window(lists, start_server, tmp_path):
+    config = tmp_path / "screening.toml"
+    config.write_text("[policy.velocity]\nmax_attempts = 3\nwindow_seconds = 600\n")
+    server = start_server("--config", str(config))
+    first = server.screen(FAMILY, call_id="kiosk-1-0001")
+    for _ in range(5):  # the phone system retries: same answer, counted once
+        assert server.screen(FAMILY, call_id="kiosk-1-0001") == first
+    server.screen(FAMILY, call_id="kiosk-1-0002")
+    code, _ = server.stop()
+    assert code == 0
+    server = start_server("--config", str(config))
+    assert server.screen(FAMILY, call_id="kiosk-1-0001") == first  # remembered across the restart
+    third = server.screen(FAMILY, call_id="kiosk-1-0003")
+    assert third.decision == pb.DECISION_ALLOW and pb.REASON_VELOCITY not in reasons(third)
+    fourth = server.screen(FAMILY, call_id="kiosk-1-0004")
+    assert fourth.decision == pb.DECISION_REVIEW
+    assert [f.detail for f in fourth.findings if f.reason == pb.REASON_VELOCITY] == [
+        "4 call attempts in the last 10 min (limit 3)"]
+
+
+def test_a_killed_server_loses_no_answered_decision(lists, start_server):
+    server = start_server()
+    answers = {f"kill-{i}": server.screen(FAMILY, call_id=f"kill-{i}") for i in range(20)}
+    server.stop(signal.SIGKILL)
+    server = start_server()
+    for call_id, answer in answers.items():
+        assert server.screen("0857-0000-0000", call_id=call_id) == answer

@@ -1,0 +1,52 @@
+"""Screening a call exactly once: the service the gRPC API calls.
+
+A retried call_id gets the answer logged the first time, and is counted once.
+A new call is decided by the engine with the recent calls in view, written to
+the decision log, and only then answered and added to the recent calls.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from screening.domain.behaviour import Attempt, RecentCalls
+from screening.domain.engine import ScreeningEngine
+from screening.domain.model import ScreenRequest, Screening
+from screening.domain.validation import validate_request
+from screening.store.decision_log import DecisionLog
+
+
+class CallScreener:
+    def __init__(self, engine: ScreeningEngine, log: DecisionLog, recent: RecentCalls):
+        self._engine = engine
+        self._log = log
+        self._recent = recent
+        # One call at a time through check-decide-log-count: two attempts of
+        # one inmate must see each other in the behavioural windows.
+        self._lock = threading.Lock()
+
+    @classmethod
+    def resume(cls, engine: ScreeningEngine, log: DecisionLog, horizon_seconds: float) -> "CallScreener":
+        """A screener whose windows hold what the log has of the last horizon."""
+        recent = RecentCalls(horizon_seconds)
+        for attempt in log.attempts_since(time.time() - horizon_seconds):
+            recent.add(attempt)
+        return cls(engine, log, recent)
+
+    @property
+    def recent(self) -> RecentCalls:
+        return self._recent
+
+    def screen(self, request: ScreenRequest) -> Screening:
+        validate_request(request)
+        with self._lock:
+            earlier = self._log.find(request.facility_id, request.call_id)
+            if earlier is not None:
+                return earlier
+            screening = self._engine.screen(request, self._recent)
+            logged = self._log.append(request, screening)
+            if logged is screening:
+                key = int(screening.normalized_number[1:]) if screening.record and screening.normalized_number else 0
+                self._recent.add(Attempt(screening.at, request.inmate_id, key))
+            return logged

@@ -1,0 +1,128 @@
+"""The durable decision log: the port, and its SQLite adapter.
+
+Every answered ScreenCall is written here before the answer leaves the
+server, so a crash loses no answered decision; the behavioural rules' windows
+are rebuilt from it at start; a retried call_id finds its first answer here.
+
+SQLite keeps it in a file of its own (next to the lists' database), so a long
+bulk import holding the lists' write lock never stalls a call.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from pathlib import Path
+
+from screening.domain.behaviour import Attempt
+from screening.domain.model import Decision, Finding, NumberType, Reason, ScreenRequest, Screening
+from screening.store.base import StoreError
+from screening.store.sqlite import create_private_file
+from screening.store.sqlite_migrations import bundled_migrations, migrate
+
+_PRIVILEGED_DETAIL = "privileged call: the number is not kept"
+_COLUMNS = ("facility_id, call_id, inmate_id, station_id, dialed_number, called_party_name, normalized_number, "
+            "number_key, number_type, number_region, at, requested_at, decision, record, max_duration_seconds, "
+            "list_version, findings")
+
+
+class DecisionLog(ABC):
+    @abstractmethod
+    def find(self, facility_id: str, call_id: str) -> Screening | None:
+        """The answer already given to this call attempt, if any."""
+
+    @abstractmethod
+    def append(self, request: ScreenRequest, screening: Screening) -> Screening:
+        """Write the answer durably; returns it, or the answer logged first
+        when another process answered the same call attempt meanwhile."""
+
+    @abstractmethod
+    def attempts_since(self, since: float) -> Iterator[Attempt]:
+        """Attempts from `since` on, oldest first, for the behavioural rules."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class SqliteDecisionLog(DecisionLog):
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        create_private_file(self.path)
+        try:
+            self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode: a committed answer survives a crash of the
+            # process (the promise made to the phone system); an fsync per call
+            # for power loss too would cost more than the screening itself.
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            migrate(self._conn, bundled_migrations("sqlite_decisions"))
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot open decision log {self.path}: {error}") from error
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def find(self, facility_id: str, call_id: str) -> Screening | None:
+        with self._lock:
+            row = self._conn.execute(f"SELECT {_COLUMNS} FROM decisions WHERE facility_id = ? AND call_id = ?",
+                                     (facility_id, call_id)).fetchone()
+        return None if row is None else _screening(row)
+
+    def append(self, request: ScreenRequest, screening: Screening) -> Screening:
+        row = _row(request, screening)
+        with self._lock:
+            inserted = self._conn.execute(
+                f"INSERT INTO decisions ({_COLUMNS}) VALUES ({', '.join('?' * len(row))}) "
+                "ON CONFLICT (facility_id, call_id) DO NOTHING", row).rowcount
+        if inserted:
+            return screening
+        return self.find(request.facility_id, request.call_id)
+
+    def attempts_since(self, since: float) -> Iterator[Attempt]:
+        with self._lock:
+            rows = self._conn.execute("SELECT at, inmate_id, number_key FROM decisions WHERE at >= ? ORDER BY at",
+                                      (since,)).fetchall()
+        return (Attempt(at, inmate, key) for at, inmate, key in rows)
+
+
+def _row(request: ScreenRequest, screening: Screening) -> tuple:
+    privileged = not screening.record
+    findings = [[f.reason.name, f.effect.name, _PRIVILEGED_DETAIL if privileged else f.detail, f.entry_id, f.score]
+                for f in screening.findings]
+    number = "" if privileged else screening.normalized_number
+    return (
+        request.facility_id, request.call_id, request.inmate_id, request.station_id,
+        "" if privileged else request.dialed_number, request.called_party_name, number,
+        int(number[1:]) if number else 0, screening.number_type.name, screening.number_region, screening.at,
+        request.requested_at.isoformat() if request.requested_at else "", screening.decision.name,
+        int(screening.record), screening.max_duration_seconds, screening.list_version,
+        json.dumps(findings, ensure_ascii=False),
+    )
+
+
+def _screening(row: tuple) -> Screening:
+    (_, call_id, _, _, _, _, number, _, number_type, region, at, _, decision, record, duration, version,
+     findings) = row
+    return Screening(
+        call_id=call_id,
+        decision=Decision[decision],
+        findings=tuple(Finding(Reason[r], detail, Decision[e], entry_id, score)
+                       for r, e, detail, entry_id, score in json.loads(findings)),
+        normalized_number=number,
+        number_type=NumberType[number_type],
+        number_region=region,
+        record=bool(record),
+        max_duration_seconds=duration,
+        list_version=version,
+        at=at,
+    )

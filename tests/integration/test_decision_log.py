@@ -1,0 +1,104 @@
+"""The decision log on a real SQLite file, and screening exactly once."""
+
+import dataclasses
+import os
+import stat
+import time
+
+import pytest
+
+from screening.domain.behaviour import Attempt
+from screening.domain.engine import ScreeningEngine
+from screening.domain.lists import Allowlist, ListSnapshot, NumberTable
+from screening.domain.model import Decision, PrivilegedKind, Reason, ScreenRequest
+from screening.domain.policy import build_policy_set
+from screening.screener import CallScreener
+from screening.store.decision_log import SqliteDecisionLog
+
+FAMILY, LAWYER = 6281234567890, 62215551234
+POLICY = {"velocity": {"max_attempts": 3, "window_seconds": 600}}
+
+
+@pytest.fixture
+def path(tmp_path):
+    return tmp_path / "decisions.db"
+
+
+def engine():
+    lists = ListSnapshot(4, Allowlist([("A-1", FAMILY, 1, "")]), NumberTable([(LAWYER, 2, PrivilegedKind.ATTORNEY)]))
+    return ScreeningEngine(build_policy_set(POLICY), lists)
+
+
+def call(call_id, number=f"+{FAMILY}", inmate="A-1"):
+    return ScreenRequest(call_id, "LP-A", inmate, number, station_id="K-7", called_party_name="Ibu Siti")
+
+
+def test_every_answer_is_logged_and_read_back_equal(path):
+    with SqliteDecisionLog(path) as log:
+        screener = CallScreener.resume(engine(), log, 600)
+        answer = screener.screen(call("c-1"))
+        assert log.find("LP-A", "c-1") == answer
+        assert log.find("LP-B", "c-1") is None
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_a_retried_call_id_gets_the_same_answer_and_is_counted_once(path):
+    with SqliteDecisionLog(path) as log:
+        screener = CallScreener.resume(engine(), log, 600)
+        first = screener.screen(call("c-1"))
+        for _ in range(10):
+            assert screener.screen(call("c-1")) == first
+        assert len(screener.recent) == 1
+        assert [a.inmate for a in log.attempts_since(0)] == ["A-1"]
+
+
+def test_a_retry_with_another_number_still_gets_the_first_answer(path):
+    with SqliteDecisionLog(path) as log:
+        screener = CallScreener.resume(engine(), log, 600)
+        first = screener.screen(call("c-1"))
+        assert screener.screen(call("c-1", number="0857-0000-0000")) == first
+
+
+def test_restart_keeps_the_window(path):
+    with SqliteDecisionLog(path) as log:
+        screener = CallScreener.resume(engine(), log, 600)
+        for i in range(3):
+            assert screener.screen(call(f"c-{i}")).decision is Decision.ALLOW
+    with SqliteDecisionLog(path) as log:  # a new process, the same file
+        screener = CallScreener.resume(engine(), log, 600)
+        assert len(screener.recent) == 3
+        answer = screener.screen(call("c-3"))
+        assert answer.decision is Decision.REVIEW
+        assert answer.findings[-1].reason is Reason.VELOCITY
+
+
+def test_the_window_does_not_reach_past_its_horizon(path):
+    with SqliteDecisionLog(path) as log:
+        old = call("old")
+        log.append(old, dataclasses.replace(engine().screen(old), at=time.time() - 650))
+        assert len(CallScreener.resume(engine(), log, 600).recent) == 0
+        assert len(CallScreener.resume(engine(), log, 700).recent) == 1
+
+
+def test_privileged_calls_are_logged_without_their_number(path):
+    with SqliteDecisionLog(path) as log:
+        screener = CallScreener.resume(engine(), log, 600)
+        answer = screener.screen(call("p-1", number=f"+{LAWYER}"))
+        assert answer.normalized_number == f"+{LAWYER}" and answer.record is False
+        logged = log.find("LP-A", "p-1")
+        assert logged.decision is Decision.ALLOW and logged.record is False
+        assert logged.normalized_number == ""
+        assert str(LAWYER) not in repr(logged)
+        assert [a.key for a in log.attempts_since(0)] == [0]
+    for file in path.parent.glob(path.name + "*"):
+        assert str(LAWYER).encode() not in file.read_bytes()
+
+
+def test_attempts_come_back_in_time_order(path):
+    with SqliteDecisionLog(path) as log:
+        screener = CallScreener.resume(engine(), log, 600)
+        for i in range(5):
+            screener.screen(call(f"c-{i}"))
+        attempts = list(log.attempts_since(0))
+        assert attempts == sorted(attempts, key=lambda a: a.at)
+        assert all(isinstance(a, Attempt) and a.key == FAMILY for a in attempts)
