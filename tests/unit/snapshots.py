@@ -29,5 +29,9 @@ def request(number: str, inmate="A-1", facility="LP-CIPINANG", call_id="call-1",
     return ScreenRequest(call_id=call_id, facility_id=facility, inmate_id=inmate, dialed_number=number, **fields)
 
 
-def engine_for(snapshot=None, policy=None, facilities=None):
-    return ScreeningEngine(build_policy_set(policy, facilities), snapshot or make_snapshot())
+# 2026-11-30 10:00 in Jakarta: a fixed clock keeps time-dependent rules exact.
+MONDAY_10AM_JAKARTA = 1796007600.0
+
+
+def engine_for(snapshot=None, policy=None, facilities=None, clock=lambda: MONDAY_10AM_JAKARTA):
+    return ScreeningEngine(build_policy_set(policy, facilities), snapshot or make_snapshot(), clock=clock)

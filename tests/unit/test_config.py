@@ -75,3 +75,15 @@ def test_missing_config_file():
 def test_kubernetes_service_variables_are_not_settings():
     env = {"SCREENING_PORT": "tcp://10.0.0.1:50051", "SCREENING_SERVICE_HOST": "10.0.0.1"}
     assert load_settings(environ=env).listen == "127.0.0.1:50051"
+
+
+def test_the_readme_example_config_is_valid(tmp_path):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    example = readme.split("# /etc/screening/screening.toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "example.toml"
+    path.write_text(example)
+    policies = load_settings(str(path), environ={}).policies()
+    assert policies.for_facility("LP-NUSAKAMBANGAN").velocity.max_attempts == 5
+    assert policies.for_facility("LP-NUSAKAMBANGAN").calling_hours.sessions

@@ -12,11 +12,13 @@ WATCHED = "0813-2222-3333"  # blocked, review
 PREMIUM = "0809 1234567"  # premium rate
 STRANGER = "0857-1234-5678"  # on no list
 UK = "+44 20 7946 0958"  # international
+NEIGHBOUR = "0811-1111-1112"  # one digit from FRAUD
+AFTERNOON_ONLY = {"calling_hours": {"sessions": ["14:00-17:00"]}}  # the test clock says 10:00
 
 # The review-blocked number is also privileged: privileged calls are never monitored.
 LISTS = make_snapshot(
     version=7,
-    allow=[("A-1", FAMILY), ("A-1", FRAUD), ("A-1", WATCHED), ("A-1", PREMIUM), ("A-1", UK)],
+    allow=[("A-1", FAMILY), ("A-1", FRAUD), ("A-1", WATCHED), ("A-1", PREMIUM), ("A-1", UK), ("A-1", NEIGHBOUR)],
     privileged=[LAWYER, "+62 21 555 9999", "+62 21 555 8888"],
     blocked=[(FRAUD, BlockAction.DENY), (WATCHED, BlockAction.REVIEW),
              ("+62 21 555 9999", BlockAction.DENY), ("+62 21 555 8888", BlockAction.REVIEW)],
@@ -32,15 +34,22 @@ ROWS = [
     (3, "A-1", LAWYER, {}, A, False, [Reason.PRIVILEGED]),
     (3, "A-9", LAWYER, {}, A, False, [Reason.PRIVILEGED]),
     (3, "A-1", "+62 21 555 8888", {}, A, False, [Reason.BLOCKED_NUMBER, Reason.PRIVILEGED]),
+    (3, "A-1", LAWYER, AFTERNOON_ONLY, A, False, [Reason.PRIVILEGED]),
     (4, "A-1", PREMIUM, {}, D, True, [Reason.NUMBER_TYPE, Reason.ALLOWLISTED]),
     (4, "A-1", UK, {}, D, True, [Reason.NUMBER_TYPE, Reason.ALLOWLISTED]),
     (5, "A-1", STRANGER, {}, D, True, [Reason.NOT_ON_ALLOWLIST]),
     (5, "A-9", FAMILY, {}, D, True, [Reason.NOT_ON_ALLOWLIST]),
-    (6, "A-1", WATCHED, {}, R, True, [Reason.BLOCKED_NUMBER, Reason.ALLOWLISTED]),
-    (7, "A-1", UK, {"international": "review"}, R, True, [Reason.NUMBER_TYPE, Reason.ALLOWLISTED]),
-    (8, "A-1", "112", {"number_types": {"EMERGENCY": "allow"}}, A, True, [Reason.NOT_ON_ALLOWLIST]),
-    (9, "A-1", FAMILY, {}, A, True, [Reason.ALLOWLISTED]),
-    (10, "A-1", STRANGER, {"require_allowlist": False}, A, True, [Reason.NOT_ON_ALLOWLIST]),
+    (6, "A-1", WATCHED, AFTERNOON_ONLY, D, True,
+     [Reason.BLOCKED_NUMBER, Reason.ALLOWLISTED, Reason.OUTSIDE_HOURS]),
+    (7, "A-1", WATCHED, {}, R, True, [Reason.BLOCKED_NUMBER, Reason.ALLOWLISTED]),
+    (8, "A-1", UK, {"international": "review"}, R, True, [Reason.NUMBER_TYPE, Reason.ALLOWLISTED]),
+    (9, "A-1", NEIGHBOUR, {"near_miss_digits": 4}, R, True, [Reason.NEAR_BLOCKED_NUMBER, Reason.ALLOWLISTED]),
+    (9, "A-1", FAMILY, {**AFTERNOON_ONLY, "calling_hours": {"sessions": ["14:00-17:00"], "action": "review"}},
+     R, True, [Reason.ALLOWLISTED, Reason.OUTSIDE_HOURS]),
+    (10, "A-1", "112", {"number_types": {"EMERGENCY": "allow"}}, A, True, [Reason.NOT_ON_ALLOWLIST]),
+    (11, "A-1", FAMILY, {}, A, True, [Reason.ALLOWLISTED]),
+    (11, "A-1", NEIGHBOUR, {}, A, True, [Reason.ALLOWLISTED]),  # near misses are off by default
+    (12, "A-1", STRANGER, {"require_allowlist": False}, A, True, [Reason.NOT_ON_ALLOWLIST]),
 ]
 
 
@@ -57,7 +66,7 @@ def test_precedence_row(row, inmate, number, policy, decision, record, reasons):
 
 
 def test_every_readme_row_is_tested():
-    assert sorted({row[0] for row in ROWS}) == list(range(1, 11))
+    assert sorted({row[0] for row in ROWS}) == list(range(1, 13))
 
 
 def test_the_deciding_finding_carries_the_decision_as_its_effect():
@@ -110,3 +119,12 @@ def test_answer_echoes_call_id_and_normalized_number():
     assert screening.call_id == "kiosk-7-991"
     assert screening.normalized_number == "+6281234567890"
     assert screening.number_region == "ID"
+
+
+def test_the_test_clock_is_ten_in_the_morning_in_jakarta():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from snapshots import MONDAY_10AM_JAKARTA
+
+    assert datetime.fromtimestamp(MONDAY_10AM_JAKARTA, ZoneInfo("Asia/Jakarta")).strftime("%a %H:%M") == "Mon 10:00"
