@@ -17,6 +17,7 @@ from phonenumbers import PhoneNumberType, shortnumberinfo
 
 from screening.domain.errors import InvalidEntry
 from screening.domain.model import NumberType
+from screening.domain.validation import dialed_number_problem
 
 _TYPES = {
     PhoneNumberType.FIXED_LINE: NumberType.FIXED_LINE,
@@ -104,6 +105,10 @@ def normalize(text: str, region: str) -> DialedNumber:
 
 def parse_list_number(text: str, region: str) -> DialedNumber:
     """A number for a list entry: must be a valid full number, not a short code."""
+    problem = dialed_number_problem(text)
+    if problem:
+        # normalize() reads only the digits; a list entry must not lose letters silently.
+        raise InvalidEntry(f"{text.strip()!r} is not a phone number: it {problem}")
     number = normalize(text.strip(), region)
     if not number.e164:
         raise InvalidEntry(f"{text!r} is not a valid phone number (read as dialed in region {region})")

@@ -60,8 +60,8 @@ def parse_pattern(text: str, region: str) -> Pattern:
         return _range(raw, region)
     if raw.endswith("*"):
         digits = _international_digits(raw[:-1], raw, region)
-        if len(digits) < 2:
-            raise InvalidEntry(f"{raw!r}: a prefix needs at least the country code and one more digit")
+        if len(digits) > MAX_DIGITS:
+            raise InvalidEntry(f"{raw!r} has {len(digits)} digits; a phone number has at most {MAX_DIGITS}")
         return Pattern(f"+{digits}*", PatternKind.PREFIX, (Rule(digits, 0),))
     if raw[-1] in _WILDCARDS:
         body = raw.rstrip("?Xx")
@@ -143,4 +143,6 @@ def _international_digits(body: str, raw: str, region: str) -> str:
         raise InvalidEntry(f"{raw!r}: only digits may stand before the wildcard")
     if digits[0] == "0":
         raise InvalidEntry(f"{raw!r}: a country code does not start with 0")
+    if not any(int(digits[:n]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE for n in (1, 2, 3) if n <= len(digits)):
+        raise InvalidEntry(f"{raw!r}: a prefix needs at least a whole country code (+62..., +1..., +234...)")
     return digits
