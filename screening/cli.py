@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import getpass
 import json
 import logging
 import os
 import sys
+import tempfile
 import uuid
 from datetime import datetime
 
@@ -20,6 +22,7 @@ from screening.domain.entries import AllowlistEntry, BlockEntry, PrivilegedEntry
 from screening.domain.errors import InvalidEntry, InvalidRequest
 from screening.domain.model import PrivilegedKind, ScreenRequest, Screening
 from screening.domain.policy import PolicyError
+from screening.exports import FORMATS as EXPORT_FORMATS
 from screening.store import open_store
 from screening.store.base import StoreError
 
@@ -56,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
     change.add_argument("--actor", help="who makes it (default: the OS user)")
     listing = argparse.ArgumentParser(add_help=False)
     listing.add_argument("--format", choices=FORMATS, default="table")
+    bulk = argparse.ArgumentParser(add_help=False)
+    bulk.add_argument("file", help="the file to import; - reads standard input")
+    bulk.add_argument("--reason", default="", help="why (audited); the reason of every row without its own")
+    bulk.add_argument("--actor", help="who imports (default: the OS user)")
+    bulk.add_argument("--skip-invalid", action="store_true",
+                      help="import the valid rows and report the rest (default: one invalid row, nothing imported)")
+    bulk.add_argument("--dry-run", action="store_true", help="report what the import would change; change nothing")
 
     parser = argparse.ArgumentParser(prog="screening", description="Call screening for inmate phone systems.")
     parser.add_argument("--version", action="version", version=f"screening {__version__}")
@@ -83,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--inmate")
     show.add_argument("--facility")
     show.set_defaults(run=_list, entry_type=AllowlistEntry)
+    load = allow.add_parser("import", parents=[common, bulk],
+                            help="approve the numbers of a CSV file (inmate_id,number,name,relationship,facility_id)")
+    load.set_defaults(run=_import, list_name="allowlist", format="csv")
 
     privileged = _list_parser(commands, "privileged", "lawyers, legal aid, embassies: allowed, never recorded")
     add = privileged.add_parser("add", parents=[common, change], help="add a privileged number")
@@ -111,6 +124,15 @@ def build_parser() -> argparse.ArgumentParser:
     remove.set_defaults(run=_blocklist_remove)
     show = block.add_parser("list", parents=[common, listing], help="show blocked numbers")
     show.set_defaults(run=_list, entry_type=BlockEntry)
+    load = block.add_parser("import", parents=[common, bulk], help="block the numbers and patterns of a file")
+    load.add_argument("--format", choices=("auto", "csv", "text"), default="auto",
+                      help="CSV with a header (pattern,category,action,reason,source,expires_at,scope) or text, "
+                           "one number or pattern a line (default: CSV when the first line is a header)")
+    load.set_defaults(run=_import, list_name="blocklist")
+    export = block.add_parser("export", parents=[common], help="write the whole blocklist, ready to import elsewhere")
+    export.add_argument("--format", choices=EXPORT_FORMATS, default="csv")
+    export.add_argument("--output", help="file to write, created owner-only (default: standard output)")
+    export.set_defaults(run=_blocklist_export)
 
     check = commands.add_parser("check", parents=[common], help="screen one call offline and explain it")
     check.add_argument("--facility", required=True)
@@ -189,6 +211,80 @@ def _remove(args, settings: Settings) -> None:
     print(f"removed {entry.LIST} entry {entry.id}: {entry.number}")
 
 
+def _import(args, settings: Settings) -> int:
+    from screening import imports
+
+    name = "<stdin>" if args.file == "-" else args.file
+    options = imports.Options(args.reason, args.skip_invalid, args.dry_run, args.format)
+    level = "warning" if args.skip_invalid else "error"
+
+    def on_invalid(line: int, problem: str) -> None:
+        print(f"screening: {level}: {printable(name)} line {line}: {printable(problem)}", file=sys.stderr)
+
+    why = _change(args, args.reason or "bulk import; reasons per row")
+    source = contextlib.nullcontext(sys.stdin.buffer) if args.file == "-" else open(args.file, "rb")
+    with source as stream, open_store(settings.database) as store:
+        report = imports.import_file(store, settings.policies(), args.list_name, stream, name, why, options,
+                                     on_invalid)
+        version = store.list_version()
+    return _import_report(report, args.skip_invalid, args.dry_run, version)
+
+
+def _import_report(report, skip_invalid: bool, dry_run: bool, version: int) -> int:
+    """Counts on stdout (when committed or a dry run); an import refused for
+    invalid rows ends with an error line and exit status 1."""
+    name = printable(report.file)
+    refused = report.invalid.count and not skip_invalid
+    if report.committed or dry_run:
+        print(f"{name}: {report.rows} row{'s' if report.rows != 1 else ''} ({report.format}, sha256 {report.sha256})")
+        print(f"  {'added' if report.committed else 'would add'}: {report.added}")
+        print(f"  duplicates within the file, not added twice: {_lines(report.duplicates_in_file)}")
+        print(f"  already on the {report.list}, left as they are: {_lines(report.already_present)}")
+        print(f"  invalid{', skipped' if skip_invalid else ''}: {_lines(report.invalid)}")
+        print(f"imported into the {report.list}: list version {version}" if report.committed
+              else "dry run: nothing changed")
+    if refused:
+        print(f"screening: error: {name}: {report.invalid.count} of {report.rows} rows are invalid, so nothing "
+              f"{'would be' if dry_run else 'was'} imported; fix them, or import the other rows with --skip-invalid",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def _lines(lines) -> str:
+    if not lines.count:
+        return "0"
+    more = ", ..." if lines.count > len(lines.first) else ""
+    return f"{lines.count} (line{'s' if lines.count > 1 else ''} {', '.join(map(str, lines.first))}{more})"
+
+
+def _blocklist_export(args, settings: Settings) -> None:
+    from screening import exports
+
+    target = contextlib.nullcontext(sys.stdout) if args.output is None else _private_file(args.output)
+    with open_store(settings.database) as store, target as out:
+        count = exports.export_blocklist(store.stream(BlockEntry), out, args.format)
+    if args.output is not None:
+        print(f"exported {count} blocklist entries to {printable(args.output)}")
+
+
+@contextlib.contextmanager
+def _private_file(path: str):
+    """A file to write, readable by its owner only (the lists name victims and
+    witnesses) and whole or not there: written beside it, renamed when done."""
+    try:
+        descriptor, temporary = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".screening-")
+    except OSError as error:
+        raise OSError(f"cannot write {path}: {error.strerror}") from None
+    try:
+        with open(descriptor, "w", encoding="utf-8", newline="") as out:
+            yield out
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
 def _list(args, settings: Settings) -> None:
     filters = {}
     if getattr(args, "inmate", None) is not None:
@@ -239,11 +335,11 @@ def _explain(screening: Screening) -> None:
           f"max duration: {screening.max_duration_seconds} s")
 
 
-def _change(args):
+def _change(args, reason: str | None = None):
     from screening import list_changes
 
     actor = args.actor or os.environ.get("SUDO_USER") or getpass.getuser()
-    return list_changes.change(actor, args.reason)
+    return list_changes.change(actor, args.reason if reason is None else reason)
 
 
 def _report(verb: str, result) -> None:

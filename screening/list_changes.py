@@ -16,6 +16,7 @@ from screening.domain.errors import InvalidEntry
 from screening.domain.numbers import parse_list_number
 from screening.domain.patterns import parse_pattern
 from screening.domain.policy import PolicySet
+from screening.domain.quick_numbers import quick_e164
 from screening.store.base import Store
 
 # Longest values accepted, in characters (README "Admin CLI").
@@ -36,17 +37,23 @@ def change(actor: str, reason: str) -> Change:
 
 def add_allowlist(store: Store, policies: PolicySet, inmate_id: str, number: str, name: str,
                   relationship: str, facility_id: str, why: Change) -> Result:
+    entry = allowlist_entry(policies, inmate_id, number, name, relationship, facility_id)
+    warnings = _conflicts(store, entry.number, skip=AllowlistEntry)
+    return Result(store.add(entry, why), warnings)
+
+
+def allowlist_entry(policies: PolicySet, inmate_id: str, number: str, name: str, relationship: str,
+                    facility_id: str) -> AllowlistEntry:
+    """A validated approval, as the CLI and imports build them."""
     facility_id = check_text("facility", facility_id, ID_LIMIT, required=False)
-    e164 = parse_list_number(number, policies.for_facility(facility_id).region).e164
-    entry = AllowlistEntry(
+    e164 = _list_number(number, policies.for_facility(facility_id).region)
+    return AllowlistEntry(
         inmate_id=check_text("inmate id", inmate_id, ID_LIMIT),
         number=e164,
         name=check_text("name", name, NAME_LIMIT),
         relationship=check_text("relationship", relationship, ID_LIMIT, required=False),
         facility_id=facility_id,
     )
-    warnings = _conflicts(store, e164, skip=AllowlistEntry)
-    return Result(store.add(entry, why), warnings)
 
 
 def add_privileged(store: Store, policies: PolicySet, number: str, name: str, kind: str, why: Change) -> Result:
@@ -69,7 +76,7 @@ def block_entry(policies: PolicySet, pattern: str, category: str, action: str, s
     parsed_scope = Scope.parse(scope)
     facility = parsed_scope.value if parsed_scope.kind is ScopeKind.FACILITY else ""
     return BlockEntry(
-        pattern=parse_pattern(pattern, policies.for_facility(facility).region).text,
+        pattern=_pattern_text(pattern, policies.for_facility(facility).region),
         category=Category.from_label(category or "fraud"),
         action=BlockAction.from_label(action or "deny"),
         source=check_text("source", source, TEXT_LIMIT, required=False),
@@ -102,6 +109,16 @@ def remove(store: Store, policies: PolicySet, entry_type: type, number: str, why
 def remove_blocked(store: Store, policies: PolicySet, pattern: str, scope: str, why: Change) -> Entry:
     text = parse_pattern(pattern, policies.default.region).text
     return store.remove(BlockEntry, {"pattern": text, "scope": str(Scope.parse(scope))}, why)
+
+
+def _list_number(text: str, region: str) -> str:
+    """parse_list_number(text, region).e164; the common forms read quickly (imports)."""
+    return quick_e164(text, region) or parse_list_number(text, region).e164
+
+
+def _pattern_text(text: str, region: str) -> str:
+    """parse_pattern(text, region).text; plain numbers in the common forms read quickly (imports)."""
+    return quick_e164(text, region) or parse_pattern(text, region).text
 
 
 def _conflicts(store: Store, e164: str, skip: type) -> list[str]:

@@ -7,7 +7,7 @@ ListSnapshot and swaps it in, and the CLI changes lists through it.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from screening.domain.entries import AuditRecord, Change, Entry
 from screening.domain.lists import ListSnapshot
@@ -45,8 +45,27 @@ class Store(ABC):
         returns what was deleted. Raises EntryNotFound."""
 
     @abstractmethod
+    def import_entries(self, entry_type: type, rows: Iterable[tuple[int, Entry, str]], change: Change,
+                       on_duplicate: Callable[[int, bool], None], finish: Callable[[int], dict | None]) -> int:
+        """Add many entries of one list in ONE transaction: a bulk import.
+
+        rows are (line number, entry, reason), read lazily; each entry is
+        stored as created now, by change.actor, for its reason. An entry whose
+        key is already there is not added: on_duplicate(line, in_file) is told
+        whether an earlier row added it (in_file) or the list had it before.
+        After the last row, finish(added) decides: the import's details,
+        committed with one 'import' audit record and one list version, or None
+        to change nothing. Returns how many entries were added, 0 when nothing
+        was."""
+
+    @abstractmethod
     def entries(self, entry_type: type, **filters: str) -> Iterator[Entry]:
         """Entries of one list, oldest first, optionally filtered by equal fields."""
+
+    @abstractmethod
+    def stream(self, entry_type: type) -> Iterator[Entry]:
+        """Every entry of one list, oldest first, as one consistent read, one
+        at a time: an export of millions never holds them all."""
 
     @abstractmethod
     def history(self, limit: int = 100) -> list[AuditRecord]:
