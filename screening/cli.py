@@ -18,10 +18,11 @@ from screening import __version__
 from screening.cli_output import FORMATS, print_rows, printable
 from screening.config import ConfigError, Settings, load_settings
 from screening.domain.blocklist import Category
-from screening.domain.entries import AllowlistEntry, BlockEntry, PrivilegedEntry
+from screening.domain.entries import AllowlistEntry, BlockEntry, PrivilegedEntry, WatchEntry
 from screening.domain.errors import InvalidEntry, InvalidRequest
 from screening.domain.model import PrivilegedKind, ScreenRequest, Screening
 from screening.domain.policy import PolicyError
+from screening.domain.watchlist import WatchCategory
 from screening.exports import FORMATS as EXPORT_FORMATS
 from screening.store import open_store
 from screening.store.base import StoreError
@@ -30,6 +31,7 @@ COLUMNS = {
     AllowlistEntry: ("id", "inmate_id", "facility_id", "number", "name", "relationship",
                      "created_at", "created_by", "reason"),
     PrivilegedEntry: ("id", "number", "name", "kind", "created_at", "created_by", "reason"),
+    WatchEntry: ("id", "name", "aliases", "category", "action", "scope", "created_at", "created_by", "reason"),
     BlockEntry: ("id", "pattern", "category", "action", "scope", "expires_at", "source",
                  "created_at", "created_by", "reason"),
 }
@@ -134,6 +136,25 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", help="file to write, created owner-only (default: standard output)")
     export.set_defaults(run=_blocklist_export)
 
+    watch = _list_parser(commands, "watchlist", "people and organisations inmates must not reach, by name")
+    add = watch.add_parser("add", parents=[common, change], help="watch for a name")
+    add.add_argument("name")
+    add.add_argument("--alias", action="append", default=[], help="another name or spelling (repeatable)")
+    add.add_argument("--category", default="other", choices=[c.label for c in WatchCategory])
+    add.add_argument("--action", default="review", choices=["deny", "review"])
+    add.add_argument("--scope", default="global", help="global, facility:ID or inmate:ID")
+    add.set_defaults(run=_watchlist_add)
+    remove = watch.add_parser("remove", parents=[common, change], help="stop watching for a name")
+    remove.add_argument("name")
+    remove.add_argument("--scope", default="global")
+    remove.set_defaults(run=_watchlist_remove)
+    show = watch.add_parser("list", parents=[common, listing], help="show the watchlist")
+    show.set_defaults(run=_list, entry_type=WatchEntry)
+    load = watch.add_parser("import", parents=[common, bulk],
+                            help="watch the names of a CSV file (name,aliases,category,action,reason,scope; "
+                                 "aliases separated by |)")
+    load.set_defaults(run=_import, list_name="watchlist", format="csv")
+
     check = commands.add_parser("check", parents=[common], help="screen one call offline and explain it")
     check.add_argument("--facility", required=True)
     check.add_argument("--inmate", required=True)
@@ -184,6 +205,23 @@ def _blocklist_add(args, settings: Settings) -> None:
         result = list_changes.add_blocked(store, settings.policies(), args.pattern, args.category, args.action,
                                           _change(args), args.source, args.scope, args.expires)
     _report("blocked", result)
+
+
+def _watchlist_add(args, settings: Settings) -> None:
+    from screening import list_changes
+
+    with open_store(settings.database) as store:
+        result = list_changes.add_watch(store, args.name, args.alias, args.category, args.action, args.scope,
+                                        _change(args))
+    print(f"watching: {result.entry.name!r} ({result.entry.LIST} entry {result.entry.id})")
+
+
+def _watchlist_remove(args, settings: Settings) -> None:
+    from screening import list_changes
+
+    with open_store(settings.database) as store:
+        entry = list_changes.remove_watch(store, args.name, args.scope, _change(args))
+    print(f"removed {entry.LIST} entry {entry.id}: {entry.name!r}")
 
 
 def _blocklist_remove(args, settings: Settings) -> None:
@@ -330,6 +368,7 @@ def _explain(screening: Screening) -> None:
           f"region {screening.number_region or '-'}  lists version {screening.list_version}")
     for finding in screening.findings:
         entry = f"  [{finding.entry_id}]" if finding.entry_id else ""
+        entry += f"  score {finding.score:.2f}" if finding.score < 1 else ""
         print(f"  {finding.effect.name:<6} {finding.reason.name}: {printable(finding.detail)}{entry}")
     print(f"  record: {'yes' if screening.record else 'NO (privileged)'}   "
           f"max duration: {screening.max_duration_seconds} s")
@@ -361,6 +400,8 @@ def _row(entry) -> dict:
             row[f.name] = value.isoformat(timespec="seconds")
         elif value is None:
             row[f.name] = ""
+        elif isinstance(value, tuple):
+            row[f.name] = "|".join(value)
         else:
             row[f.name] = value.label if hasattr(value, "label") else str(value) if f.name == "scope" else value
     return row

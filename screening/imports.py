@@ -23,13 +23,15 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from screening import list_changes
-from screening.domain.entries import AllowlistEntry, BlockEntry, Change, Entry, check_text
+from screening.domain.entries import AllowlistEntry, BlockEntry, Change, Entry, WatchEntry, check_text
 from screening.domain.errors import InvalidEntry
 from screening.domain.policy import PolicySet
 from screening.exports import IMPORT_COLUMNS, INFORMATION_COLUMNS, restored
 from screening.store.base import Store
 
 ALLOWLIST_COLUMNS = ("inmate_id", "number", "name", "relationship", "facility_id", "reason")
+# Aliases are separated by "|" in one cell.
+WATCHLIST_COLUMNS = ("name", "aliases", "category", "action", "reason", "scope")
 # Line numbers a report keeps per kind of row left out; the counts are complete.
 _SHOWN_LINES = 5
 _NOT_UTF8 = "not UTF-8 text (save the file as UTF-8)"
@@ -94,9 +96,16 @@ def _approved(policies: PolicySet, row: dict[str, str]) -> Entry:
                                         row.get("name", ""), row.get("relationship", ""), row.get("facility_id", ""))
 
 
+def _watched(policies: PolicySet, row: dict[str, str]) -> Entry:
+    aliases = [a for a in row.get("aliases", "").split("|")]
+    return list_changes.watch_entry(row.get("name", ""), aliases, row.get("category", ""), row.get("action", ""),
+                                    row.get("scope", ""))
+
+
 _KINDS = {
     "blocklist": _Kind(BlockEntry, IMPORT_COLUMNS, ("pattern",), "pattern", _blocked),
     "allowlist": _Kind(AllowlistEntry, ALLOWLIST_COLUMNS, ("inmate_id", "number", "name"), "", _approved),
+    "watchlist": _Kind(WatchEntry, WATCHLIST_COLUMNS, ("name",), "", _watched),
 }
 
 

@@ -10,13 +10,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from screening.domain.blocklist import Category, Scope, ScopeKind
-from screening.domain.entries import AllowlistEntry, BlockEntry, Change, Entry, PrivilegedEntry, check_text
-from screening.domain.model import BlockAction, PrivilegedKind
+from screening.domain.contacts import conflicting
+from screening.domain.entries import AllowlistEntry, BlockEntry, Change, Entry, PrivilegedEntry, WatchEntry, check_text
 from screening.domain.errors import InvalidEntry
+from screening.domain.model import BlockAction, PrivilegedKind
+from screening.domain.names import normalize_name
 from screening.domain.numbers import parse_list_number
 from screening.domain.patterns import parse_pattern
 from screening.domain.policy import PolicySet
 from screening.domain.quick_numbers import quick_e164
+from screening.domain.watchlist import WatchCategory
 from screening.store.base import Store
 
 # Longest values accepted, in characters (README "Admin CLI").
@@ -38,8 +41,52 @@ def change(actor: str, reason: str) -> Change:
 def add_allowlist(store: Store, policies: PolicySet, inmate_id: str, number: str, name: str,
                   relationship: str, facility_id: str, why: Change) -> Result:
     entry = allowlist_entry(policies, inmate_id, number, name, relationship, facility_id)
-    warnings = _conflicts(store, entry.number, skip=AllowlistEntry)
+    warnings = _conflicts(store, entry.number, skip=AllowlistEntry) + _other_people(store, entry)
     return Result(store.add(entry, why), warnings)
+
+
+def _other_people(store: Store, entry: AllowlistEntry) -> list[str]:
+    """Registrations of this number by other inmates under another person's name."""
+    others = [(e.inmate_id, e.name) for e in store.entries(AllowlistEntry, number=entry.number)
+              if e.inmate_id != entry.inmate_id]
+    return [f"{entry.number} is also registered by inmate {inmate} as {name!r}, not the same person as "
+            f"{entry.name!r}: the shared-number rule will flag calls to it"
+            for inmate, name in conflicting(entry.name, others)]
+
+
+def watch_entry(name: str, aliases: list[str] | tuple[str, ...], category: str, action: str,
+                scope: str = "") -> WatchEntry:
+    """A validated watchlist entry, as the CLI and imports build them."""
+    parsed_scope = Scope.parse(scope)
+    cleaned = tuple(check_text("alias", alias, NAME_LIMIT) for alias in aliases if alias.strip())
+    entry = WatchEntry(
+        name=check_text("name", name, NAME_LIMIT),
+        aliases=cleaned,
+        category=WatchCategory.from_label(category or "other"),
+        action=_block_action(action or "review"),
+        scope=Scope(parsed_scope.kind, check_text("scope", parsed_scope.value, ID_LIMIT, required=False)),
+    )
+    for text in (entry.name, *entry.aliases):
+        if not normalize_name(text):
+            raise InvalidEntry(f"{text!r} has no name left once titles and punctuation are taken off")
+    return entry
+
+
+def add_watch(store: Store, name: str, aliases: list[str], category: str, action: str, scope: str,
+              why: Change) -> Result:
+    return Result(store.add(watch_entry(name, aliases, category, action, scope), why))
+
+
+def remove_watch(store: Store, name: str, scope: str, why: Change) -> Entry:
+    return store.remove(WatchEntry, {"name": check_text("name", name, NAME_LIMIT), "scope": str(Scope.parse(scope))},
+                        why)
+
+
+def _block_action(label: str) -> BlockAction:
+    try:
+        return BlockAction.from_label(label)
+    except ValueError as error:
+        raise InvalidEntry(str(error)) from None
 
 
 def allowlist_entry(policies: PolicySet, inmate_id: str, number: str, name: str, relationship: str,

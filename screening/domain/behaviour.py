@@ -128,10 +128,17 @@ def _sequential(policy, recent, snapshot, inmate, key, now) -> Finding | None:
 def _shared_approvals(policy, recent, snapshot, inmate, key, now) -> Finding | None:
     rule = policy.shared_number
     hit = snapshot.shared_approvals.find(key) if key and rule.action is not RuleAction.OFF else None
-    if hit is None or hit[0] <= rule.max_inmates_approved:
+    if hit is None:
         return None
-    return Finding(Reason.SHARED_NUMBER, f"+{key} is approved for {hit[0]} inmates "
-                   f"(limit {rule.max_inmates_approved})", _EFFECT[rule.action])
+    inmates, people = hit
+    if inmates > rule.max_inmates_approved:
+        detail = f"+{key} is approved for {inmates} inmates (limit {rule.max_inmates_approved})"
+    elif people > 1:
+        # Conflicting registrations: one number, several people's names.
+        detail = f"+{key} is registered by {inmates} inmates under {people} different people's names"
+    else:
+        return None
+    return Finding(Reason.SHARED_NUMBER, detail, _EFFECT[rule.action])
 
 
 def _shared_callers(policy, recent, snapshot, inmate, key, now) -> Finding | None:

@@ -23,6 +23,7 @@ from screening.domain.model import (
     ScreenRequest,
     Screening,
 )
+from screening.domain.names import name_similarity
 from screening.domain.numbers import DialedNumber, normalize
 from screening.domain.patterns import PatternKind
 from screening.domain.policy import Policy, PolicySet, TypeAction
@@ -73,7 +74,8 @@ class ScreeningEngine:
             decision = Decision.DENY if blocked is BlockAction.DENY else Decision.ALLOW
             return _answer(request, decision, findings, number, snapshot, policy, privileged=True, now=now)
         type_action = _number_type(policy, number, findings)
-        _allowlist(snapshot, request, number, policy, type_action, findings)
+        contact = _allowlist(snapshot, request, number, policy, type_action, findings)
+        _called_party(snapshot, request, policy, contact, findings)
         if recent is not None:
             findings += behaviour_findings(policy, recent, snapshot, request.inmate_id, number.key, now)
         if (closed := outside_hours(policy, now)) is not None:
@@ -143,12 +145,14 @@ _TYPE_RANK = {TypeAction.ALLOW: 0, TypeAction.SCREEN: 1, TypeAction.REVIEW: 2, T
 
 
 def _allowlist(snapshot: ListSnapshot, request: ScreenRequest, number: DialedNumber, policy: Policy,
-               type_action: TypeAction, findings: list[Finding]) -> None:
-    entry_id = snapshot.allowlist.find(request.inmate_id, request.facility_id, number.key) if number.key else None
-    if entry_id is not None:
+               type_action: TypeAction, findings: list[Finding]) -> tuple[int, str] | None:
+    """The approval (entry id, contact name) of this number, if any; adds the finding."""
+    contact = snapshot.allowlist.find_contact(request.inmate_id, request.facility_id, number.key) \
+        if number.key else None
+    if contact is not None:
         findings.append(Finding(Reason.ALLOWLISTED, f"{number.e164} is on the approved list of inmate "
-                                f"{request.inmate_id}", Decision.ALLOW, f"allowlist:{entry_id}"))
-        return
+                                f"{request.inmate_id}", Decision.ALLOW, f"allowlist:{contact[0]}"))
+        return contact
     shown = number.e164 or number.short_code
     if type_action is TypeAction.ALLOW:
         detail = f"{shown} is not on the approved list; its kind of number is allowed without one"
@@ -160,6 +164,31 @@ def _allowlist(snapshot: ListSnapshot, request: ScreenRequest, number: DialedNum
         detail = f"{shown} is not on the approved list; the facility does not require one"
         effect = Decision.ALLOW
     findings.append(Finding(Reason.NOT_ON_ALLOWLIST, detail, effect))
+    return None
+
+
+def _called_party(snapshot: ListSnapshot, request: ScreenRequest, policy: Policy, contact: tuple[int, str] | None,
+                  findings: list[Finding]) -> None:
+    """The watchlist and contact-consistency rules, on the called party's name."""
+    name = request.called_party_name.strip()
+    if not name:
+        return
+    thresholds = policy.names
+    for hit in snapshot.watchlist.search(name, request.facility_id, request.inmate_id, thresholds.review_threshold):
+        # A one-word name found inside a longer one is never proof: REVIEW at most.
+        deny = hit.action is BlockAction.DENY and hit.score >= thresholds.deny_threshold and not hit.partial
+        partly = ", partial match" if hit.partial else ""
+        findings.append(Finding(Reason.WATCHLIST_MATCH,
+                                f"called party {name!r} matches watchlist {hit.category.label} {hit.name!r}{partly}",
+                                Decision.DENY if deny else Decision.REVIEW, f"watchlist:{hit.entry_id}",
+                                round(hit.score, 3)))
+    if contact is not None and contact[1]:
+        entry_id, registered = contact
+        similarity = name_similarity(name, registered)
+        if similarity.score < thresholds.contact_threshold:
+            findings.append(Finding(Reason.CONTACT_NAME_MISMATCH,
+                                    f"called party {name!r} is not {registered!r}, registered for this number",
+                                    Decision.REVIEW, f"allowlist:{entry_id}", round(similarity.score, 3)))
 
 
 def _strongest(findings: list[Finding]) -> Decision:

@@ -10,6 +10,7 @@ from typing import ClassVar
 from screening.domain.errors import InvalidEntry
 from screening.domain.blocklist import Category, Scope
 from screening.domain.model import BlockAction, PrivilegedKind
+from screening.domain.watchlist import WatchCategory
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +71,22 @@ class BlockEntry:
     audit: Audit = field(default_factory=Audit)
 
 
-Entry = AllowlistEntry | PrivilegedEntry | BlockEntry
-ENTRY_TYPES: dict[str, type] = {t.LIST: t for t in (AllowlistEntry, PrivilegedEntry, BlockEntry)}
+@dataclass(frozen=True, slots=True)
+class WatchEntry:
+    LIST: ClassVar[str] = "watchlist"
+    KEY: ClassVar[tuple[str, ...]] = ("name", "scope")
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    category: WatchCategory = WatchCategory.OTHER
+    action: BlockAction = BlockAction.REVIEW
+    scope: Scope = Scope()
+    id: int = 0
+    audit: Audit = field(default_factory=Audit)
+
+
+Entry = AllowlistEntry | PrivilegedEntry | BlockEntry | WatchEntry
+ENTRY_TYPES: dict[str, type] = {t.LIST: t for t in (AllowlistEntry, PrivilegedEntry, BlockEntry, WatchEntry)}
 
 
 @dataclass(frozen=True, slots=True)

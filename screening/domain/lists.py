@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from screening.domain.blocklist import BlockTable
 from screening.domain.errors import InvalidEntry
+from screening.domain.watchlist import Watchlist
 
 
 class NumberTable:
@@ -57,22 +58,26 @@ class Allowlist:
 
     Each inmate owns the slice offsets[i]:offsets[i+1] of the number arrays,
     sorted by number. An entry may be limited to one facility (facility code
-    > 0) or hold in every facility (code 0).
+    > 0) or hold in every facility (code 0). The contacts' registered names
+    are one joined string with offsets: no string object per entry.
     """
 
-    __slots__ = ("_inmates", "_facilities", "_offsets", "_keys", "_ids", "_facility_codes")
+    __slots__ = ("_inmates", "_facilities", "_offsets", "_keys", "_ids", "_facility_codes", "_names",
+                 "_name_offsets")
 
-    def __init__(self, rows: Iterable[tuple[str, int, int, str]] = ()):
-        """rows: (inmate id, number key, entry id, facility id or ""), grouped
-        by inmate and sorted by number key within each inmate."""
+    def __init__(self, rows: Iterable[tuple] = ()):
+        """rows: (inmate id, number key, entry id, facility id or ""[, contact
+        name]), grouped by inmate and sorted by number key within each inmate."""
         self._inmates: dict[str, int] = {}
         self._facilities: dict[str, int] = {"": 0}
         self._offsets = array("q", [0])
         self._keys = array("q")
         self._ids = array("q")
         self._facility_codes = array("i")
+        self._name_offsets = array("q", [0])
+        names: list[str] = []
         current, previous_key = None, -1
-        for inmate, key, entry_id, facility in rows:
+        for inmate, key, entry_id, facility, *name in rows:
             if inmate != current:
                 if inmate in self._inmates:
                     raise InvalidEntry(f"allowlist rows must be grouped by inmate; {inmate!r} came twice")
@@ -86,8 +91,11 @@ class Allowlist:
             self._keys.append(key)
             self._ids.append(entry_id)
             self._facility_codes.append(self._facilities.setdefault(facility, len(self._facilities)))
+            names.append(name[0] if name else "")
+            self._name_offsets.append(self._name_offsets[-1] + len(names[-1]))
         if current is not None:
             self._offsets.append(len(self._keys))
+        self._names = "".join(names)
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -98,22 +106,33 @@ class Allowlist:
 
     def find(self, inmate: str, facility: str, key: int) -> int | None:
         """Entry id approving this number for this inmate in this facility."""
+        i = self._find(inmate, facility, key)
+        return None if i < 0 else self._ids[i]
+
+    def find_contact(self, inmate: str, facility: str, key: int) -> tuple[int, str] | None:
+        """(entry id, registered contact name) of the approval, or None."""
+        i = self._find(inmate, facility, key)
+        if i < 0:
+            return None
+        return self._ids[i], self._names[self._name_offsets[i]:self._name_offsets[i + 1]]
+
+    def _find(self, inmate: str, facility: str, key: int) -> int:
         row = self._inmates.get(inmate)
         if row is None:
-            return None
+            return -1
         keys, end = self._keys, self._offsets[row + 1]
         i = bisect_left(keys, key, self._offsets[row], end)
         facility_code = self._facilities.get(facility, -1)
         while i < end and keys[i] == key:
             code = self._facility_codes[i]
             if code == 0 or code == facility_code:
-                return self._ids[i]
+                return i
             i += 1
-        return None
+        return -1
 
     def nbytes(self) -> int:
-        arrays = (self._offsets, self._keys, self._ids, self._facility_codes)
-        return sum(a.itemsize * len(a) for a in arrays)
+        arrays = (self._offsets, self._keys, self._ids, self._facility_codes, self._name_offsets)
+        return sum(a.itemsize * len(a) for a in arrays) + len(self._names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +143,11 @@ class ListSnapshot:
     allowlist: Allowlist = field(default_factory=Allowlist)
     privileged: NumberTable = field(default_factory=NumberTable)
     blocked: BlockTable = field(default_factory=BlockTable)
-    # Numbers approved for more than one inmate: key -> (how many inmates, 0).
+    # Numbers approved for more than one inmate: key -> (how many inmates,
+    # how many different people they registered it under).
     shared_approvals: NumberTable = field(default_factory=NumberTable)
+    watchlist: Watchlist = field(default_factory=Watchlist)
 
     def counts(self) -> dict[str, int]:
-        return {"allowlist": len(self.allowlist), "privileged": len(self.privileged), "blocklist": len(self.blocked)}
+        return {"allowlist": len(self.allowlist), "privileged": len(self.privileged), "blocklist": len(self.blocked),
+                "watchlist": len(self.watchlist)}

@@ -30,6 +30,8 @@ class Reason(enum.IntEnum):
     SEQUENTIAL_DIALING = 10
     SHARED_NUMBER = 11
     OUTSIDE_HOURS = 12
+    WATCHLIST_MATCH = 13
+    CONTACT_NAME_MISMATCH = 14
 
 
 class NumberType(enum.IntEnum):

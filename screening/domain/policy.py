@@ -20,6 +20,7 @@ from datetime import time as dt_time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from screening.domain.model import NumberType
+from screening.domain.names import DEFAULT_DENY_THRESHOLD, DEFAULT_REVIEW_THRESHOLD
 from screening.domain.numbers import is_known_region
 
 
@@ -78,6 +79,13 @@ class CallingHours:
 
 
 @dataclass(frozen=True, slots=True)
+class NameThresholds:
+    deny_threshold: float  # a watchlist entry with action deny denies at this score
+    review_threshold: float  # any watchlist match flags for review from this score
+    contact_threshold: float  # a called party scoring below this is not the registered contact
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     region: str
     require_allowlist: bool
@@ -91,6 +99,7 @@ class Policy:
     shared_number: SharedNumber
     calling_hours: CallingHours
     max_duration_by_type: Mapping[NumberType, int]
+    names: NameThresholds
 
     def action_for(self, number_type: NumberType) -> TypeAction:
         return self.number_types.get(number_type, TypeAction.SCREEN)
@@ -182,11 +191,30 @@ def _parse(values: Mapping[str, Any], where: str) -> Policy:
                                      for k in ("max_inmates_approved", "max_inmates_calling", "window_seconds"))),
         calling_hours=_calling_hours(values["calling_hours"], f"{where}.calling_hours"),
         max_duration_by_type=MappingProxyType(_durations_by_type(values["max_duration_by_type"], where)),
+        names=_name_thresholds(values["names"], f"{where}.names"),
     )
 
 
-# Tables whose keys are not fixed (number type names), checked when parsed.
-_OPEN_TABLES = ("number_types", "max_duration_by_type")
+# Tables whose keys are not all in the defaults file, checked when parsed.
+_OPEN_TABLES = ("number_types", "max_duration_by_type", "names")
+
+
+def _name_thresholds(table: Mapping[str, Any], where: str) -> NameThresholds:
+    # Unset thresholds are the ones measured on the evaluation set (names.py).
+    measured = {"deny_threshold": DEFAULT_DENY_THRESHOLD, "review_threshold": DEFAULT_REVIEW_THRESHOLD,
+                "contact_threshold": DEFAULT_REVIEW_THRESHOLD}
+    for key in table:
+        if key not in measured:
+            raise PolicyError(f"{where}.{key} is not a setting of [names] (known: {', '.join(measured)})")
+    values = {}
+    for key, default in measured.items():
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+            raise PolicyError(f"{where}.{key}: {value!r} is not a number between 0 and 1")
+        values[key] = float(value)
+    if values["review_threshold"] > values["deny_threshold"]:
+        raise PolicyError(f"{where}: review_threshold is above deny_threshold")
+    return NameThresholds(**values)
 
 
 def _rule_action(values: Mapping[str, Any], table: str, where: str) -> RuleAction:

@@ -19,6 +19,8 @@ from screening.domain.blocklist import BlockRow, BlockTable, Category, Scope
 from screening.domain.entries import Audit, AuditRecord, Change, Entry
 from screening.domain.lists import Allowlist, ListSnapshot, NumberTable
 from screening.domain.model import BlockAction, PrivilegedKind
+from screening.domain.contacts import count_people
+from screening.domain.watchlist import Watchlist, WatchCategory, WatchRow
 from screening.store.base import EntryExists, EntryNotFound, Store, StoreError
 from screening.store.sqlite_migrations import Migration, bundled_migrations, migrate
 
@@ -29,6 +31,13 @@ _TEXT_COLUMNS = {
     "category": (lambda v: v.label, Category.from_label),
     "scope": (str, Scope.parse),
     "expires_at": (lambda v: v.isoformat() if v else "", lambda t: datetime.fromisoformat(t) if t else None),
+}
+# Columns that hold something else in one list.
+_LIST_COLUMNS = {
+    "watchlist": {
+        "category": (lambda v: v.label, WatchCategory.from_label),
+        "aliases": (lambda v: json.dumps(list(v), ensure_ascii=False), lambda t: tuple(json.loads(t))),
+    },
 }
 _AUDIT_COLUMNS = ("created_at", "created_by", "reason")
 _BUSY_TIMEOUT_MS = 10_000
@@ -68,9 +77,9 @@ class SqliteStore(Store):
             version = conn.execute("SELECT version FROM list_version").fetchone()[0]
             # Ordering by (length, text) of "+digits" is numeric order of the keys.
             allowlist = Allowlist(
-                (inmate, int(number[1:]), entry_id, facility)
-                for inmate, number, entry_id, facility in conn.execute(
-                    "SELECT inmate_id, number, id, facility_id FROM allowlist "
+                (inmate, int(number[1:]), entry_id, facility, name)
+                for inmate, number, entry_id, facility, name in conn.execute(
+                    "SELECT inmate_id, number, id, facility_id, name FROM allowlist "
                     "ORDER BY inmate_id, length(number), number"
                 )
             )
@@ -88,13 +97,20 @@ class SqliteStore(Store):
                 )
             )
             shared = NumberTable(
-                (int(number[1:]), inmates, 0)
-                for number, inmates in conn.execute(
-                    "SELECT number, count(DISTINCT inmate_id) FROM allowlist GROUP BY number "
-                    "HAVING count(DISTINCT inmate_id) > 1 ORDER BY length(number), number"
+                (int(number[1:]), inmates, min(count_people(json.loads(names)), 127))
+                for number, inmates, names in conn.execute(
+                    "SELECT number, count(DISTINCT inmate_id), json_group_array(name) FROM allowlist "
+                    "GROUP BY number HAVING count(DISTINCT inmate_id) > 1 ORDER BY length(number), number"
                 )
             )
-        return ListSnapshot(version, allowlist, privileged, blocked, shared)
+            watchlist = Watchlist(
+                WatchRow(entry_id, name, tuple(json.loads(aliases)), WatchCategory.from_label(category),
+                         BlockAction.from_label(action), Scope.parse(scope))
+                for entry_id, name, aliases, category, action, scope in conn.execute(
+                    "SELECT id, name, aliases, category, action, scope FROM watchlist"
+                )
+            )
+        return ListSnapshot(version, allowlist, privileged, blocked, shared, watchlist)
 
     def add(self, entry: Entry, change: Change) -> Entry:
         table = entry.LIST
@@ -270,7 +286,8 @@ def _writer(entry_type: type) -> Callable[[Entry], list]:
     names = [c for c in _columns(entry_type) if c not in ("id", *_AUDIT_COLUMNS)]
     fields = operator.attrgetter(*names)
     # A few categories, actions and scopes recur: each is written once.
-    writes = [functools.lru_cache(maxsize=1024)(_TEXT_COLUMNS[n][0]) if n in _TEXT_COLUMNS else None for n in names]
+    converters = _converters(entry_type)
+    writes = [functools.lru_cache(maxsize=1024)(converters[n][0]) if n in converters else None for n in names]
 
     def write(entry: Entry) -> list:
         return [value if to_text is None else to_text(value) for value, to_text in zip(fields(entry), writes)]
@@ -303,16 +320,21 @@ def _columns(entry_type: type) -> tuple[str, ...]:
     return (*fields, *_AUDIT_COLUMNS)
 
 
+def _converters(entry_type: type) -> dict:
+    return {**_TEXT_COLUMNS, **_LIST_COLUMNS.get(entry_type.LIST, {})}
+
+
 def _to_row(entry: Entry) -> dict:
     row = {}
+    converters = _converters(type(entry))
     for f in dataclasses.fields(entry):
         value = getattr(entry, f.name)
         if f.name == "audit":
             row["created_at"] = value.created_at.isoformat() if value.created_at else ""
             row["created_by"] = value.created_by
             row["reason"] = value.reason
-        elif f.name in _TEXT_COLUMNS:
-            row[f.name] = _TEXT_COLUMNS[f.name][0](value)
+        elif f.name in converters:
+            row[f.name] = converters[f.name][0](value)
         else:
             row[f.name] = value
     return row
@@ -321,7 +343,7 @@ def _to_row(entry: Entry) -> dict:
 def _from_row(entry_type: type, cursor: sqlite3.Cursor, row: tuple) -> Entry:
     values = dict(zip((d[0] for d in cursor.description), row))
     audit = Audit(datetime.fromisoformat(values.pop("created_at")), values.pop("created_by"), values.pop("reason"))
-    for column, (_, read) in _TEXT_COLUMNS.items():
+    for column, (_, read) in _converters(entry_type).items():
         if column in values:
             values[column] = read(values[column])
     return entry_type(audit=audit, **values)

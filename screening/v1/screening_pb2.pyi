@@ -32,6 +32,8 @@ class Reason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REASON_SEQUENTIAL_DIALING: _ClassVar[Reason]
     REASON_SHARED_NUMBER: _ClassVar[Reason]
     REASON_OUTSIDE_HOURS: _ClassVar[Reason]
+    REASON_WATCHLIST_MATCH: _ClassVar[Reason]
+    REASON_CONTACT_NAME_MISMATCH: _ClassVar[Reason]
 
 class NumberType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -67,6 +69,8 @@ REASON_VELOCITY: Reason
 REASON_SEQUENTIAL_DIALING: Reason
 REASON_SHARED_NUMBER: Reason
 REASON_OUTSIDE_HOURS: Reason
+REASON_WATCHLIST_MATCH: Reason
+REASON_CONTACT_NAME_MISMATCH: Reason
 NUMBER_TYPE_UNSPECIFIED: NumberType
 NUMBER_TYPE_FIXED_LINE: NumberType
 NUMBER_TYPE_MOBILE: NumberType

@@ -25,7 +25,7 @@ def store(tmp_path):
 
 def test_new_database_is_empty_at_version_zero(store):
     assert store.list_version() == 0
-    assert store.snapshot().counts() == {"allowlist": 0, "privileged": 0, "blocklist": 0}
+    assert store.snapshot().counts() == {"allowlist": 0, "privileged": 0, "blocklist": 0, "watchlist": 0}
 
 
 def test_add_list_remove_round_trip_with_audit_fields(store):

@@ -1,0 +1,571 @@
+"""Names: one comparable form for every way an Indonesian name is written, a
+similarity that knows which differences matter, and an index that finds a
+name among 100,000 in tens of microseconds.
+
+The phone system sends `called_party_name`, who the inmate says is on the
+other end, typed by whoever placed the call. Both sides, list names at load
+time and the query per request, go through `normalize_name`:
+
+    "Bapak H. Moch. Soeharto, S.H."  ->  ("muhammad", "suharto")
+
+(titles, ranks and degrees removed, old spellings modernised, the many
+Muhammads made one word; every list and rule is data, in name_rules.toml).
+`name_similarity` then pairs the words of the two names, each word at most
+once and in any order, and scores the pairing: unmatched words lower the
+score, common words (Muhammad, Siti, Sri) weigh little, and one-letter
+differences between common names are different names (Suharto, Suharti).
+A name whose words are all found inside a longer one is `partial`: maybe the
+same person, never proof of it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+import tomllib
+import unicodedata
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from importlib import resources
+
+from rapidfuzz.distance import OSA
+
+_EPSILON = 1e-9  # slack for float rounding in the index's bounds
+
+
+@dataclass(frozen=True, slots=True)
+class NameScore:
+    score: float  # 0..1
+    partial: bool  # one name's words all matched inside a longer name: REVIEW at most
+    matched: str  # the second name, as given
+
+
+@dataclass(frozen=True, slots=True)
+class NameMatch:
+    entry_id: int
+    name: str  # the entry's name (or alias) that matched best, as given
+    score: float
+    partial: bool
+
+
+# --- the rules ---------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _Rewrite:
+    pattern: re.Pattern[str]
+    replace: str
+    only_if: re.Pattern[str] | None
+
+    def apply(self, word: str, as_written: str) -> str:
+        if self.only_if is not None and not self.only_if.search(as_written):
+            return word
+        return self.pattern.sub(self.replace, word)
+
+
+@dataclass(frozen=True)
+class _Rules:
+    titles: frozenset[str]
+    degrees: frozenset[str]
+    ambiguous_degrees: frozenset[str]
+    removed: frozenset[str]
+    spelling: tuple[_Rewrite, ...]
+    skeleton: tuple[_Rewrite, ...]
+    aliases: Mapping[str, str]  # spelled variant -> canonical word
+    initials: Mapping[str, str]  # one-letter first word -> canonical word
+    split_prefixes: tuple[tuple[str, str], ...]  # (form, canonical word), longest form first
+    min_rest: int
+    weights: Mapping[str, float]  # skeleton -> weight
+    distinct: frozenset[str]  # skeletons of names never taken for each other's typo
+    skeleton_similarity: float
+    initial_similarity: float
+    initial_weight: float
+    typo_min_length: int
+    neighbour_keys: frozenset[tuple[str, str]]  # (letter, letter) on neighbouring keys, both orders
+    conflict: float
+    extra: float
+    deny: float
+    review: float
+
+
+def _rewrites(items: list[dict]) -> tuple[_Rewrite, ...]:
+    return tuple(_Rewrite(re.compile(item["pattern"]), item["replace"],
+                          re.compile(item["only_if"]) if "only_if" in item else None) for item in items)
+
+
+def _load_rules() -> _Rules:
+    data = tomllib.loads(resources.files("screening.domain").joinpath("name_rules.toml").read_text("utf-8"))
+    spelling = _rewrites(data["spelling"])
+    skeleton = _rewrites(data["skeleton"])
+
+    def spell(word: str) -> str:
+        return _apply(spelling, word)
+
+    aliases = {spell(variant): canonical
+               for canonical, variants in data["aliases"].items() for variant in (canonical, *variants)}
+
+    def skeleton_of(word: str) -> str:  # a listed word as the matcher will see it
+        spelled = spell(word)
+        return _apply(skeleton, aliases.get(spelled, spelled))
+
+    weights = {skeleton_of(word): group["weight"] for group in data["weights"] for word in group["words"]}
+    prefixes = sorted(((form, canonical) for canonical, forms in data["split"]["prefixes"].items()
+                       for form in forms), key=lambda item: -len(item[0]))
+    scoring, thresholds = data["scoring"], data["thresholds"]
+    if not (scoring["conflict"] >= scoring["extra"] and 0 < scoring["extra"] <= 1):
+        raise ValueError("name_rules.toml: the index needs conflict >= extra and 0 < extra <= 1")
+    return _Rules(
+        titles=frozenset(word for words in data["titles"].values() for word in words),
+        degrees=frozenset(data["degrees"]["all"]),
+        ambiguous_degrees=frozenset(data["degrees"]["ambiguous"]),
+        removed=frozenset(word for words in data["removed"].values() for word in words),
+        spelling=spelling,
+        skeleton=skeleton,
+        aliases=aliases,
+        initials=dict(data["initials"]),
+        split_prefixes=tuple(prefixes),
+        min_rest=data["split"]["min_rest"],
+        weights=weights,
+        distinct=frozenset(skeleton_of(word) for word in data["distinct_names"]["words"]),
+        skeleton_similarity=scoring["skeleton"],
+        initial_similarity=scoring["initial"],
+        initial_weight=scoring["initial_weight"],
+        typo_min_length=scoring["typo_min_length"],
+        neighbour_keys=_neighbour_keys(scoring["keyboard"]),
+        conflict=scoring["conflict"],
+        extra=scoring["extra"],
+        deny=thresholds["deny"],
+        review=thresholds["review"],
+    )
+
+
+def _neighbour_keys(rows: list[str]) -> frozenset[tuple[str, str]]:
+    pairs = set()
+    for r, row in enumerate(rows):
+        for c, key in enumerate(row):
+            near = [row[c + 1]] if c + 1 < len(row) else []
+            if r + 1 < len(rows):  # the row below is shifted right: its keys c-1 and c touch this one
+                near += [rows[r + 1][i] for i in (c - 1, c) if 0 <= i < len(rows[r + 1])]
+            pairs.update((key, other) for other in near)
+    return frozenset(pairs | {(b, a) for a, b in pairs})
+
+
+def _apply(rewrites: tuple[_Rewrite, ...], word: str) -> str:
+    as_written = word
+    for rewrite in rewrites:
+        word = rewrite.apply(word, as_written)
+    return word
+
+
+_RULES = _load_rules()
+
+DEFAULT_DENY_THRESHOLD: float = _RULES.deny
+DEFAULT_REVIEW_THRESHOLD: float = _RULES.review
+
+
+# --- normalization -------------------------------------------------------------------
+
+_APOSTROPHES = re.compile("['\u2019\u2018`\u02bc\u02bb\u00b4]")
+# Everything but letters and dots separates words; digits too. Dots are kept
+# for now: they tell "S.H." (a degree) from "M.Yusuf" (an initial and a name).
+_SEPARATORS = re.compile(r"(?:[^\w.]|[\d_])+")
+
+
+def _normalize(text: str) -> tuple[str, ...]:
+    words = _strip_titles(_words(text))
+    keys = [key for key, _ in words]
+    if len(keys) > 1 and keys[0] in _RULES.initials:
+        keys[0] = _RULES.initials[keys[0]]
+    return tuple(sys.intern(token) for key in keys for token in _word(key))
+
+
+@functools.lru_cache(maxsize=65536)
+def normalize_name(text: str) -> tuple[str, ...]:
+    """The words of a name, normalized, in their order: what the matcher compares.
+
+    Cached: the same called-party names come again and again.
+    """
+    return _normalize(text)
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", _APOSTROPHES.sub("", text))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+
+
+def _words(text: str) -> list[tuple[str, bool]]:
+    """(key, written with a dot) of each word, degrees after a comma dropped."""
+    head, comma, tail = _fold(text).partition(",")
+    if comma and not _all_degrees(tail):
+        head = f"{head} {tail}"  # "Santoso, Budi": the comma only separated parts of the name
+    words: list[tuple[str, bool]] = []
+    for raw in _SEPARATORS.split(head):
+        key = raw.replace(".", "")
+        if not key:
+            continue
+        # A dotted title or degree stays one word ("S.Kom", "Hj."); any other
+        # dotted word is initials and names ("M.Yusuf"). At the start, a
+        # degree-like word is initials: "M.H. Thamrin" is not a Master of Law.
+        if key in _RULES.titles or key in _RULES.removed or (words and key in _RULES.degrees):
+            words.append((key, "." in raw))
+        else:
+            words.extend((part, False) for part in raw.split(".") if part)
+    return words
+
+
+def _all_degrees(tail: str) -> bool:
+    for segment in tail.split(","):
+        parts = [part.replace(".", "") for part in _SEPARATORS.split(segment)]
+        parts = [part for part in parts if part]
+        if parts and "".join(parts) not in _RULES.degrees and not all(p in _RULES.degrees for p in parts):
+            return False
+    return True
+
+
+def _strip_titles(words: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    start, end = 0, len(words)
+    while start < end - 1 and words[start][0] in _RULES.titles:
+        start += 1
+    while end - 1 > start and _is_trailing_degree(*words[end - 1]):
+        end -= 1
+    kept = words[start:end]
+    return [word for word in kept if word[0] not in _RULES.removed] or kept
+
+
+def _is_trailing_degree(key: str, dotted: bool) -> bool:
+    return key in _RULES.degrees and (dotted or key not in _RULES.ambiguous_degrees)
+
+
+@functools.lru_cache(maxsize=65536)
+def _word(key: str) -> tuple[str, ...]:
+    """One written word as normalized words: modern spelling, canonical form, split."""
+    spelled = _apply(_RULES.spelling, key)
+    return _split(_RULES.aliases.get(spelled, spelled))
+
+
+def _split(word: str) -> tuple[str, ...]:
+    for form, canonical in _RULES.split_prefixes:
+        if word.startswith(form) and len(word) - len(form) >= _RULES.min_rest:
+            rest = word[len(form):]
+            return (canonical, *_split(_RULES.aliases.get(rest, rest)))
+    return (word,)
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _skeleton(word: str) -> str:
+    return _apply(_RULES.skeleton, word)
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _weight(word: str) -> float:
+    if len(word) == 1:
+        return _RULES.initial_weight
+    return _RULES.weights.get(_skeleton(word), 1.0)
+
+
+def _name_weight(tokens: tuple[str, ...]) -> float:
+    return sum(_weight(token) for token in tokens)
+
+
+# --- similarity ------------------------------------------------------------------------
+
+_VOWELS = frozenset("aeiou")
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _word_similarity(a: str, b: str) -> float:
+    if a == b:
+        return 1.0
+    if len(a) == 1 or len(b) == 1:
+        return _RULES.initial_similarity if a[0] == b[0] and len(a) != len(b) else 0.0
+    sa, sb = _skeleton(a), _skeleton(b)
+    if sa == sb:
+        return _RULES.skeleton_similarity
+    if not _typo_possible(sa, sb) or OSA.distance(sa, sb, score_cutoff=1) > 1 or not _slip(sa, sb):
+        return 0.0
+    return 1.0 - 1.0 / max(len(sa), len(sb))
+
+
+def _typo_possible(sa: str, sb: str) -> bool:
+    """Could two different skeletons be one name with a slip of the keyboard?
+
+    Not when short (Rina, Rini), not with another first or last letter
+    (Salim, Halim; Suharto, Suharti), not between two known names.
+    """
+    return (min(len(sa), len(sb)) >= _RULES.typo_min_length and sa[0] == sb[0] and _same_ending(sa, sb)
+            and not (sa in _RULES.distinct and sb in _RULES.distinct))
+
+
+def _same_ending(sa: str, sb: str) -> bool:
+    """The same last letter, or a consonant hit on the key beside it (Gunawan, Gunawam).
+
+    A last letter added or dropped makes another name: Yulian, Yuliana.
+    """
+    x, y = sa[-1], sb[-1]
+    return x == y or (len(sa) == len(sb) and x not in _VOWELS and y not in _VOWELS
+                      and (x, y) in _RULES.neighbour_keys)
+
+
+def _slip(sa: str, sb: str) -> bool:
+    """Is a one-edit difference a slip? Unless it replaces a consonant by one on a distant key."""
+    if len(sa) != len(sb):
+        return True  # a letter left out or added
+    differ = [i for i, (x, y) in enumerate(zip(sa, sb)) if x != y]
+    if len(differ) != 1:
+        return True  # two neighbours swapped
+    x, y = sa[differ[0]], sb[differ[0]]
+    return (x in _VOWELS and y in _VOWELS) or (x, y) in _RULES.neighbour_keys
+
+
+def name_similarity(a: str, b: str) -> NameScore:
+    """How likely names `a` and `b` are one person (or organisation): symmetric in a and b."""
+    score, partial = _similarity(normalize_name(a), normalize_name(b))
+    return NameScore(score, partial, b)
+
+
+def _similarity(ta: tuple[str, ...], tb: tuple[str, ...]) -> tuple[float, bool]:
+    """(score, partial) of two normalized names; the best over joined-word readings."""
+    if not ta or not tb:
+        return 0.0, False
+    if ta == tb or sorted(ta) == sorted(tb):
+        return 1.0, False
+    best = _aligned(ta, tb)
+    # Merged or split parts: "Setiabudi" and "Setia Budi". Two neighbouring
+    # words are also read as one when that one is (in skeleton) a word of the
+    # other name.
+    for joined in _joined_readings(ta, tb):
+        best = max(best, _aligned(joined, tb), key=_rank)
+    for joined in _joined_readings(tb, ta):
+        best = max(best, _aligned(ta, joined), key=_rank)
+    return best
+
+
+def _rank(result: tuple[float, bool]) -> tuple[float, bool]:
+    return result[0], not result[1]
+
+
+def _joined_readings(tokens: tuple[str, ...], other: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    if len(tokens) < 2:
+        return
+    skeletons = {_skeleton(token) for token in other}
+    for i in range(len(tokens) - 1):
+        joined = tokens[i] + tokens[i + 1]
+        if _skeleton(joined) in skeletons:
+            yield (*tokens[:i], joined, *tokens[i + 2:])
+
+
+def _aligned(ta: tuple[str, ...], tb: tuple[str, ...]) -> tuple[float, bool]:
+    """The best pairing of the words of two names, each word used at most once."""
+    pairs = [(similarity, i, j) for i, a in enumerate(ta) for j, b in enumerate(tb)
+             if (similarity := _word_similarity(a, b))]
+    if not pairs:
+        return 0.0, False
+    if len({i for _, i, _ in pairs}) == len(pairs) == len({j for _, _, j in pairs}):
+        return _pairing_score(ta, tb, pairs)  # no word wanted twice: the usual case
+    return max((_pairing_score(ta, tb, chosen) for chosen in _pairings(pairs)), key=_rank)
+
+
+def _pairings(pairs: list[tuple[float, int, int]]) -> Iterator[list[tuple[float, int, int]]]:
+    """Every set of pairs that uses each word at most once (names are short)."""
+    if not pairs:
+        yield []
+        return
+    first, rest = pairs[0], pairs[1:]
+    _, i, j = first
+    for chosen in _pairings([p for p in rest if p[1] != i and p[2] != j]):
+        yield [first, *chosen]
+    yield from _pairings(rest)
+
+
+def _pairing_score(ta: tuple[str, ...], tb: tuple[str, ...],
+                   pairs: list[tuple[float, int, int]]) -> tuple[float, bool]:
+    matched = paired = 0.0
+    initials = evidence = False
+    for similarity, i, j in sorted(pairs):  # sorted: the same float sums whichever name comes first
+        a, b = ta[i], tb[j]
+        weight = min(_weight(a), _weight(b))
+        matched += similarity * weight
+        paired += weight
+        if len(a) == 1 or len(b) == 1:
+            initials = initials or a != b
+        else:
+            evidence = True
+    if not evidence:
+        return 0.0, False  # initials alone say nothing
+    unmatched_a = max(0.0, _name_weight(ta) - paired)
+    unmatched_b = max(0.0, _name_weight(tb) - paired)
+    penalty = (_RULES.conflict * 2 * min(unmatched_a, unmatched_b)
+               + _RULES.extra * abs(unmatched_a - unmatched_b))
+    score = round(2 * matched / (2 * paired + penalty), 6)
+    partial = initials or ((len(pairs) == len(ta)) != (len(pairs) == len(tb)))
+    return score, partial
+
+
+# --- the index -------------------------------------------------------------------------
+
+class NameIndex:
+    """Names (watchlist entries and their aliases) to search by similarity.
+
+    Built once, immutable. A search normalizes the query, takes the entries
+    whose normalized words equal it from a table, and scores only candidates
+    found through the query's words: entries sharing a word's skeleton, a
+    typo of it, or two neighbouring words written as one. Query words are
+    taken rarest first, and a word is skipped, with every entry reachable
+    only through it, once no such entry could reach the threshold (an upper
+    bound on the score from the weight still unmatched and the entry's
+    total weight, which the rows are sorted by). So a common word (Muhammad,
+    Siti) costs nothing when the query has a rarer one, and only short
+    entries otherwise. The result is the same as scoring every entry.
+    """
+
+    __slots__ = ("_ids", "_names", "_tokens", "_weights", "_postings", "_vocabulary", "_deletion_hashes",
+                 "_deletion_words", "_joined", "_exact")
+
+    def __init__(self, rows: Iterable[tuple[int, str]]):
+        staged = []
+        shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per distinct normalized name
+        for entry_id, name in rows:
+            tokens = _normalize(name)  # not the request cache: a list load would flush it
+            if tokens:
+                tokens = shared.setdefault(tokens, tokens)
+                staged.append((_name_weight(tokens), entry_id, name, tokens))
+        # Rows sorted by total weight: "entries no heavier than W" is a prefix
+        # of every posting list.
+        staged.sort(key=lambda row: row[0])
+        self._ids = array("q", (row[1] for row in staged))
+        self._names = tuple(row[2] for row in staged)
+        self._tokens = tuple(row[3] for row in staged)
+        self._weights = array("d", (row[0] for row in staged))
+        del staged, shared
+
+        postings: dict[str, list[int]] = {}
+        joined: dict[str, list[int]] = {}
+        exact: dict[tuple[str, ...], int | tuple[int, ...]] = {}
+        for row, tokens in enumerate(self._tokens):
+            for skeleton in {_skeleton(token) for token in tokens if len(token) > 1}:
+                postings.setdefault(skeleton, []).append(row)
+            for i in range(len(tokens) - 1):
+                joined.setdefault(_skeleton(tokens[i] + tokens[i + 1]), []).append(row)
+            key = tuple(sorted(tokens))
+            key = self._tokens[row] if key == tokens else key
+            known = exact.get(key)
+            exact[key] = row if known is None else (*(known if isinstance(known, tuple) else (known,)), row)
+        self._postings = {skeleton: array("i", rows) for skeleton, rows in postings.items()}
+        self._joined = {skeleton: array("i", rows) for skeleton, rows in joined.items()}
+        self._exact = exact
+        # Typos: every skeleton long enough for one, by the hash of each
+        # string one letter shorter ("setiawan" under "etiawan", "stiawan",
+        # ...). Two skeletons one edit apart share such a string or one is
+        # such a string of the other. Sorted hashes in an array, not a dict
+        # of strings: a tenth of the memory; a collision only adds a
+        # candidate that the scorer rejects.
+        self._vocabulary = tuple(self._postings)
+        entries = sorted((hash(variant), number) for number, skeleton in enumerate(self._vocabulary)
+                         if len(skeleton) >= _RULES.typo_min_length for variant in _deletions(skeleton))
+        self._deletion_hashes = array("q", (h for h, _ in entries))
+        self._deletion_words = array("i", (number for _, number in entries))
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def search(self, query: str, threshold: float) -> list[NameMatch]:
+        """The best-matching name of each entry scoring at least `threshold`, best first."""
+        tokens = normalize_name(query)
+        if not tokens:
+            return []
+        results: dict[int, tuple[float, bool]] = {}  # row -> (score, partial)
+        for row in self._exact_rows(tokens):
+            results[row] = (1.0, False)
+        candidates = self._candidates(tokens, max(threshold, 0.0))
+        for row in candidates:
+            if row not in results:
+                score = _similarity(tokens, self._tokens[row])
+                if score[0] >= threshold and score[0] > 0:
+                    results[row] = score
+        return self._best_per_entry(results)
+
+    def _exact_rows(self, tokens: tuple[str, ...]) -> tuple[int, ...]:
+        rows = self._exact.get(tuple(sorted(tokens)), ())
+        return rows if isinstance(rows, tuple) else (rows,)
+
+    def _candidates(self, tokens: tuple[str, ...], threshold: float) -> set[int]:
+        candidates: set[int] = set()
+        # Joined words, either side: few, and taken whole (the bounds below
+        # assume no joining).
+        for i in range(len(tokens) - 1):
+            candidates.update(self._postings.get(_skeleton(tokens[i] + tokens[i + 1]), ()))
+        for token in tokens:
+            candidates.update(self._joined.get(_skeleton(token), ()))
+
+        units = []  # (rows it reaches, word weight, posting lists) per query word
+        for token in tokens:
+            if len(token) > 1:
+                lists = [self._postings[word] for word in self._similar_words(token)]
+                units.append((sum(map(len, lists)), _weight(token), lists))
+        units.sort(key=lambda unit: unit[0])
+        query_weight = _name_weight(tokens)
+        # What an entry not found yet can still match: every query word not
+        # taken yet in full, a taken word only as an initial of the entry's.
+        reachable = query_weight
+        for _, weight, lists in units:
+            if threshold > 0 and _best_possible(reachable, query_weight) < threshold - _EPSILON:
+                break
+            low, high = self._row_range(reachable, query_weight, threshold)
+            for rows in lists:
+                candidates.update(rows[bisect_left(rows, low):bisect_left(rows, high)])
+            reachable -= weight - min(weight, _RULES.initial_weight)
+        return candidates
+
+    def _similar_words(self, token: str) -> set[str]:
+        """Indexed skeletons of words with a similarity to `token` (besides initials)."""
+        skeleton = _skeleton(token)
+        words = {skeleton} if skeleton in self._postings else set()
+        if len(skeleton) < _RULES.typo_min_length:
+            return words
+        shorter = _deletions(skeleton)
+        words.update(word for word in shorter if word in self._postings)
+        for variant in (skeleton, *shorter):
+            words.update(self._words_with_deletion(variant))
+        return {word for word in words if word == skeleton or _typo_possible(skeleton, word)}
+
+    def _words_with_deletion(self, variant: str) -> Iterator[str]:
+        hashes, key = self._deletion_hashes, hash(variant)
+        at = bisect_left(hashes, key)
+        while at < len(hashes) and hashes[at] == key:
+            yield self._vocabulary[self._deletion_words[at]]
+            at += 1
+
+    def _row_range(self, reachable: float, query_weight: float, threshold: float) -> tuple[int, int]:
+        """Rows whose total weight lets them reach `threshold` matching at most `reachable`."""
+        if threshold <= 0:
+            return 0, len(self._weights)
+        gamma = _RULES.extra
+        # score <= 2M / ((2 - 2g) M + g (Wq + We)) with M <= min(reachable, We)
+        lightest = threshold * gamma * query_weight / (2 - threshold * (2 - gamma))
+        heaviest = (2 * reachable / threshold - (2 - 2 * gamma) * reachable) / gamma - query_weight
+        return (bisect_left(self._weights, lightest - _EPSILON),
+                bisect_right(self._weights, heaviest + _EPSILON))
+
+    def _best_per_entry(self, results: dict[int, tuple[float, bool]]) -> list[NameMatch]:
+        best: dict[int, tuple[float, bool, int]] = {}
+        for row, (score, partial) in results.items():
+            entry_id = self._ids[row]
+            known = best.get(entry_id)
+            if known is None or _rank((score, partial)) > _rank(known[:2]):
+                best[entry_id] = (score, partial, row)
+        matches = [NameMatch(entry_id, self._names[row], score, partial)
+                   for entry_id, (score, partial, row) in best.items()]
+        matches.sort(key=lambda m: (-m.score, m.partial, m.entry_id))
+        return matches
+
+
+def _best_possible(reachable: float, query_weight: float) -> float:
+    """The highest score an entry matching at most `reachable` of the query's weight can get."""
+    gamma = _RULES.extra
+    return 2 * reachable / ((2 - gamma) * reachable + gamma * query_weight) if reachable > 0 else 0.0
+
+
+def _deletions(word: str) -> tuple[str, ...]:
+    return tuple({word[:i] + word[i + 1:] for i in range(len(word))})

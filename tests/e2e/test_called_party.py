@@ -1,0 +1,108 @@
+"""The three uses of called_party_name, through the gRPC API and through
+`screening check`: watchlist, contact consistency, conflicting registrations."""
+
+import json
+
+import pytest
+
+from screening.v1 import screening_pb2 as pb
+
+pytestmark = pytest.mark.e2e
+
+MOTHER = "0812-3456-7890"
+STRANGER = "0857-1234-5678"
+
+
+@pytest.fixture
+def lists(cli):
+    cli("watchlist", "add", "Bripka Joko Santoso", "--alias", "Djoko Santoso", "--category", "officer",
+        "--action", "deny", "--reason", "arresting officer, case 12/Pid/2026")
+    cli("watchlist", "add", "Siti Rahmawati", "--category", "victim", "--action", "deny", "--scope", "inmate:A-1",
+        "--reason", "victim of A-1")
+    cli("watchlist", "add", "Bank BRI", "--category", "organisation", "--reason", "impersonated in prize scams")
+    cli("allowlist", "add", "A-1", MOTHER, "--name", "Ibu Siti Aminah", "--relationship", "mother", "--reason", "r")
+    return cli
+
+
+def findings(answer, reason):
+    return [f for f in answer.findings if f.reason == reason]
+
+
+def check_json(cli, inmate, number, name):
+    out = cli("check", "--facility", "LP-A", "--inmate", inmate, "--number", number, "--name", name, "--json").stdout
+    return json.loads(out)
+
+
+def test_watchlist_through_grpc(lists, start_server):
+    server = start_server()
+    officer = server.screen(STRANGER, inmate="A-9", called_party_name="Pak Djoko Santoso")
+    [hit] = findings(officer, pb.REASON_WATCHLIST_MATCH)
+    assert hit.effect == pb.DECISION_DENY and hit.entry_id == "watchlist:1" and 0 < hit.score <= 1
+    # A victim is watched for one inmate only.
+    assert findings(server.screen(MOTHER, inmate="A-1", called_party_name="Siti Rahmawati"),
+                    pb.REASON_WATCHLIST_MATCH)
+    assert not findings(server.screen(STRANGER, inmate="A-2", called_party_name="Siti Rahmawati"),
+                        pb.REASON_WATCHLIST_MATCH)
+    # Organisations are watched too; a review entry flags.
+    bank = server.screen(MOTHER, inmate="A-1", called_party_name="Bank BRI")
+    assert [f.effect for f in findings(bank, pb.REASON_WATCHLIST_MATCH)] == [pb.DECISION_REVIEW]
+    assert not findings(server.screen(STRANGER, called_party_name="Budi Susanto"), pb.REASON_WATCHLIST_MATCH)
+
+
+def test_watchlist_through_check(lists):
+    answer = check_json(lists, "A-9", STRANGER, "Pak Djoko Santoso")
+    [hit] = [f for f in answer["findings"] if f["reason"] == "REASON_WATCHLIST_MATCH"]
+    assert hit["effect"] == "DECISION_DENY" and hit["entryId"] == "watchlist:1"
+    text = lists("check", "--facility", "LP-A", "--inmate", "A-9", "--number", STRANGER,
+                 "--name", "Djoko Santoso").stdout
+    assert "WATCHLIST_MATCH: called party 'Djoko Santoso' matches watchlist officer" in text
+
+
+def test_contact_consistency_through_grpc(lists, start_server):
+    server = start_server()
+    same = server.screen(MOTHER, inmate="A-1", called_party_name="Siti Aminah")
+    assert same.decision == pb.DECISION_ALLOW and not findings(same, pb.REASON_CONTACT_NAME_MISMATCH)
+    other = server.screen(MOTHER, inmate="A-1", called_party_name="Rudi Hartono")
+    [mismatch] = findings(other, pb.REASON_CONTACT_NAME_MISMATCH)
+    assert other.decision == pb.DECISION_REVIEW
+    assert mismatch.entry_id == "allowlist:1" and "Ibu Siti Aminah" in mismatch.detail
+    assert not findings(server.screen(MOTHER, inmate="A-1"), pb.REASON_CONTACT_NAME_MISMATCH)  # no name given
+
+
+def test_contact_consistency_through_check(lists):
+    answer = check_json(lists, "A-1", MOTHER, "Rudi Hartono")
+    assert answer["decision"] == "DECISION_REVIEW"
+    assert [f["reason"] for f in answer["findings"]] == ["REASON_ALLOWLISTED", "REASON_CONTACT_NAME_MISMATCH"]
+
+
+def test_conflicting_registrations_warn_and_count(lists, start_server):
+    same = lists("allowlist", "add", "A-2", MOTHER, "--name", "Siti Aminah", "--reason", "sister's mother too")
+    assert "not the same person" not in same.stderr
+    other = lists("allowlist", "add", "A-3", MOTHER, "--name", "Budi Hartono", "--reason", "r")
+    assert ("warning: +6281234567890 is also registered by inmate A-1 as 'Ibu Siti Aminah', not the same person "
+            "as 'Budi Hartono'") in other.stderr
+    server = start_server()
+    [shared] = findings(server.screen(MOTHER, inmate="A-1"), pb.REASON_SHARED_NUMBER)
+    assert shared.detail == "+6281234567890 is registered by 3 inmates under 2 different people's names"
+    answer = check_json(lists, "A-1", MOTHER, "")
+    assert "REASON_SHARED_NUMBER" in [f["reason"] for f in answer["findings"]]
+
+
+def test_watchlist_add_list_remove_import(cli, tmp_path):
+    cli("watchlist", "add", "Dr. Hendra Wijaya, S.H., M.H.", "--alias", "Hendra W.", "--alias", "Hendrawijaya",
+        "--category", "judge", "--action", "deny", "--reason", "trial judge")
+    [row] = json.loads(cli("watchlist", "list", "--format", "json").stdout)
+    assert (row["name"], row["aliases"], row["category"], row["action"], row["scope"]) == (
+        "Dr. Hendra Wijaya, S.H., M.H.", "Hendra W.|Hendrawijaya", "judge", "deny", "global")
+    listed = cli("watchlist", "import", "-", "--reason", "prosecutors' office list", input=(
+        "\ufeffname;aliases;category;action;reason;scope\n"
+        "Jaksa Rina Marlina;Rina M.|Rina Marlina S.H.;prosecutor;deny;;\n"
+        "Kombes Pol. Agus Salim;;officer;review;case 7;facility:LP-A\n"))
+    assert listed.returncode == 0
+    names = [r["name"] for r in json.loads(cli("watchlist", "list", "--format", "json").stdout)]
+    assert names == ["Dr. Hendra Wijaya, S.H., M.H.", "Jaksa Rina Marlina", "Kombes Pol. Agus Salim"]
+    bad = cli("watchlist", "add", "...", "--reason", "r", check=False)
+    assert (bad.returncode, bad.stderr.strip()) == (
+        1, "screening: error: '...' has no name left once titles and punctuation are taken off")
+    cli("watchlist", "remove", "Jaksa Rina Marlina", "--reason", "case closed")
+    assert len(json.loads(cli("watchlist", "list", "--format", "json").stdout)) == 2
