@@ -63,7 +63,7 @@ def watch_entry(name: str, aliases: list[str] | tuple[str, ...], category: str, 
         name=check_text("name", name, NAME_LIMIT),
         aliases=cleaned,
         category=WatchCategory.from_label(category or "other"),
-        action=_block_action(action or "review"),
+        action=BlockAction.from_label(action or "review"),
         scope=Scope(parsed_scope.kind, check_text("scope", parsed_scope.value, ID_LIMIT, required=False)),
     )
     for text in (entry.name, *entry.aliases):
@@ -81,12 +81,6 @@ def remove_watch(store: Store, name: str, scope: str, why: Change) -> Entry:
     return store.remove(WatchEntry, {"name": check_text("name", name, NAME_LIMIT), "scope": str(Scope.parse(scope))},
                         why)
 
-
-def _block_action(label: str) -> BlockAction:
-    try:
-        return BlockAction.from_label(label)
-    except ValueError as error:
-        raise InvalidEntry(str(error)) from None
 
 
 def allowlist_entry(policies: PolicySet, inmate_id: str, number: str, name: str, relationship: str,

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from screening.domain.errors import InvalidEntry
-from screening.domain.model import BlockAction
+from screening.domain.model import BlockAction, Labelled
 from screening.domain.patterns import MAX_DIGITS, PatternKind, load_pattern
 
 _PREFIX_LENGTH_SHIFT = 54
@@ -60,25 +60,13 @@ class Scope:
         return self.value == (facility if self.kind is ScopeKind.FACILITY else inmate)
 
 
-class Category(enum.IntEnum):
+class Category(Labelled):
     FRAUD = 0
     VICTIM = 1
     WITNESS = 2
     OFFICIAL = 3
     NARCOTICS = 4
     OTHER = 5
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-    @classmethod
-    def from_label(cls, label: str) -> "Category":
-        try:
-            return cls[label.strip().upper()]
-        except KeyError:
-            choices = ", ".join(c.label for c in cls)
-            raise InvalidEntry(f"unknown category {label!r}; choose one of {choices}") from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
+
+from screening.domain.errors import InvalidEntry
 from datetime import datetime
 
 
@@ -89,38 +92,32 @@ class Screening:
     at: float = 0.0  # when the call happens, Unix seconds (see ScreeningEngine.moment_of)
 
 
-class PrivilegedKind(enum.IntEnum):
-    OTHER = 0
-    ATTORNEY = 1
-    LEGAL_AID = 2
-    EMBASSY = 3
-    HOTLINE = 4
+class Labelled(enum.IntEnum):
+    """An enum staff write as a word: "legal-aid", "deny", "victim"."""
 
     @property
     def label(self) -> str:
         return self.name.lower().replace("_", "-")
 
     @classmethod
-    def from_label(cls, label: str) -> "PrivilegedKind":
+    def from_label(cls, label: str):
         try:
             return cls[label.strip().upper().replace("-", "_")]
         except KeyError:
-            choices = ", ".join(k.label for k in cls)
-            raise ValueError(f"unknown privileged kind {label!r}; choose one of {choices}") from None
+            choices = ", ".join(member.label for member in cls)
+            what = re.sub(r"(?<!^)(?=[A-Z])", " ", cls.__name__).lower()  # WatchCategory -> watch category
+            raise InvalidEntry(f"unknown {what} {label!r}; choose one of {choices}") from None
 
 
-class BlockAction(enum.IntEnum):
+class PrivilegedKind(Labelled):
+    OTHER = 0
+    ATTORNEY = 1
+    LEGAL_AID = 2
+    EMBASSY = 3
+    HOTLINE = 4
+
+
+class BlockAction(Labelled):
     # Values are the Decision a match asks for.
     REVIEW = 2
     DENY = 3
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-    @classmethod
-    def from_label(cls, label: str) -> "BlockAction":
-        try:
-            return cls[label.strip().upper()]
-        except KeyError:
-            raise ValueError(f"unknown block action {label!r}; choose deny or review") from None

@@ -3,17 +3,15 @@ found by the called party's name however it is spelled."""
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from screening.domain.blocklist import Scope
-from screening.domain.errors import InvalidEntry
-from screening.domain.model import BlockAction
+from screening.domain.model import BlockAction, Labelled
 from screening.domain.names import NameIndex
 
 
-class WatchCategory(enum.IntEnum):
+class WatchCategory(Labelled):
     VICTIM = 0
     WITNESS = 1
     JUDGE = 2
@@ -22,18 +20,6 @@ class WatchCategory(enum.IntEnum):
     FRAUD = 5
     ORGANISATION = 6
     OTHER = 7
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-    @classmethod
-    def from_label(cls, label: str) -> "WatchCategory":
-        try:
-            return cls[label.strip().upper()]
-        except KeyError:
-            choices = ", ".join(c.label for c in cls)
-            raise InvalidEntry(f"unknown watchlist category {label!r}; choose one of {choices}") from None
 
 
 @dataclass(frozen=True, slots=True)
