@@ -129,6 +129,12 @@ class BlockTable:
     def __len__(self) -> int:
         return len(self._ids)
 
+    def nbytes(self) -> int:
+        """The arrays' size (pattern texts and scopes are few and not counted)."""
+        arrays = (self._keys, self._slots, self._ids, self._actions, self._categories, self._kinds, self._expires,
+                  self._scopes, self._near_keys, self._near_slots, self._index._keys, self._index._starts)
+        return sum(a.itemsize * len(a) for a in arrays)
+
     def find(self, key: int, digits: int, facility: str, inmate: str, now: int) -> BlockHit | None:
         """The most specific entry that applies to this number (key = its
         E.164 digits as an int, `digits` of them) for this call, or None."""
