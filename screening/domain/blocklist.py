@@ -103,19 +103,24 @@ class BlockTable:
         rules: list[tuple[int, int, int]] = []  # (composite key, narrower scope first, slot)
         near: list[tuple[int, int]] = []
         for slot, row in enumerate(rows):
-            pattern = load_pattern(row.pattern)
+            text = row.pattern
+            exact = text[1:].isdigit()  # most entries: skip building a Pattern for them
             self._ids.append(row.entry_id)
             self._actions.append(row.action)
             self._categories.append(row.category)
-            self._kinds.append(pattern.kind)
+            self._kinds.append(PatternKind.EXACT if exact else load_pattern(text).kind)
             self._expires.append(row.expires_at)
             self._scopes.append(scope_index.setdefault(row.scope, len(scope_index)))
-            self._texts.append(None if pattern.kind is PatternKind.EXACT else pattern.text)
-            for rule in pattern.rules:
-                rules.append((_composite(len(rule.prefix), rule.length, int(rule.prefix)), -row.scope.kind, slot))
-            if pattern.kind is PatternKind.EXACT and row.category is Category.FRAUD and \
-                    row.scope.kind is ScopeKind.GLOBAL:
-                near.append((int(pattern.rules[0].prefix), slot))
+            self._texts.append(None if exact else text)
+            narrower = -row.scope.kind
+            if exact:
+                key = int(text[1:])
+                rules.append((_composite(len(text) - 1, len(text) - 1, key), narrower, slot))
+                if row.category is Category.FRAUD and narrower == 0:
+                    near.append((key, slot))
+            else:
+                for rule in load_pattern(text).rules:
+                    rules.append((_composite(len(rule.prefix), rule.length, int(rule.prefix)), narrower, slot))
         self._scope_list = list(scope_index)  # distinct scopes, not one per entry
         rules.sort()
         self._keys = array("q", (r[0] for r in rules))

@@ -114,8 +114,8 @@ def _load_rules() -> _Rules:
     prefixes = sorted(((form, canonical) for canonical, forms in data["split"]["prefixes"].items()
                        for form in forms), key=lambda item: -len(item[0]))
     scoring, thresholds = data["scoring"], data["thresholds"]
-    if not (scoring["conflict"] >= scoring["extra"] and 0 < scoring["extra"] <= 1):
-        raise ValueError("name_rules.toml: the index needs conflict >= extra and 0 < extra <= 1")
+    if not (scoring["conflict"] >= 1 >= scoring["extra"] > 0):
+        raise ValueError("name_rules.toml: the index's bounds need conflict >= 1 >= extra > 0")
     return _Rules(
         titles=frozenset(word for words in data["titles"].values() for word in words),
         degrees=frozenset(data["degrees"]["all"]),
@@ -405,34 +405,85 @@ def _pairing_score(ta: tuple[str, ...], tb: tuple[str, ...],
 
 # --- the index -------------------------------------------------------------------------
 
+_SIGNATURE_BITS = 64
+
+
+def _signature_bit(skeleton: str) -> int:
+    return 1 << (hash(skeleton) % _SIGNATURE_BITS)  # str hashes are stable within a process
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    """A word of the query, with the indexed words similar to it."""
+
+    position: int  # in the query
+    weight: float
+    words: frozenset[str]  # skeletons of indexed words with a similarity to `token`
+    lists: tuple[array, ...]  # their posting lists
+    size: int  # rows in them
+    bits: int  # their signature bits
+
+
+@dataclass(frozen=True, slots=True)
+class _Bounds:
+    """Which entries can still reach `threshold` against a query of weight `query_weight`.
+
+    With M the weight of the pairs, conflict >= 1 and extra <= 1, the score
+    2m / (2M + conflict * 2 min(Wq - M, We - M) + extra * |Wq - We|) grows
+    with M; so an entry of weight We whose pairs can weigh at most A scores
+    at most that with m = M = min(A, We). Below A it grows with We, above A
+    it falls: the entries that can pass weigh between `lightest` and
+    `heaviest(A)`.
+    """
+
+    query_weight: float
+    threshold: float
+
+    @property
+    def lightest(self) -> float:
+        """An entry all matched, the query's other words missing: 2We / (2We + extra (Wq - We))."""
+        t, extra = self.threshold, _RULES.extra
+        return t * extra * self.query_weight / (2 - t * (2 - extra))
+
+    def heaviest(self, matched: float) -> float:
+        a = min(matched, self.query_weight)
+        if a <= 0:
+            return float("-inf")
+        t, w, conflict, extra = self.threshold, self.query_weight, _RULES.conflict, _RULES.extra
+        if 2 * a / (2 * a + 2 * conflict * (w - a)) >= t:  # still passes at We = Wq: extra words on one side
+            return w + (2 * a / t - 2 * a - 2 * conflict * (w - a)) / extra
+        return (2 * a / t - 2 * a + 2 * conflict * a - extra * w) / (2 * conflict - extra)
+
+
 class NameIndex:
     """Names (watchlist entries and their aliases) to search by similarity.
 
     Built once, immutable. A search normalizes the query, takes the entries
     whose normalized words equal it from a table, and scores only candidates
-    found through the query's words: entries sharing a word's skeleton, a
-    typo of it, or two neighbouring words written as one. Query words are
-    taken rarest first, and a word is skipped, with every entry reachable
-    only through it, once no such entry could reach the threshold (an upper
-    bound on the score from the weight still unmatched and the entry's
-    total weight, which the rows are sorted by). So a common word (Muhammad,
-    Siti) costs nothing when the query has a rarer one, and only short
-    entries otherwise. The result is the same as scoring every entry.
+    found through the query's words (entries with a word of the same
+    skeleton or one typo away, two words written as one, or an initial
+    beside a matching word). The query's words are taken rarest first, and
+    an entry is scored only when it can reach the threshold: the rows are
+    sorted by the entries' total weight, and which weights can still pass
+    follows from the weight of the query words an entry can match (see
+    _Bounds). A common word (Muhammad, Siti) costs little: alone, it cannot
+    bring a longer entry to the threshold. The result is the same as scoring
+    every entry with name_similarity.
     """
 
-    __slots__ = ("_ids", "_names", "_tokens", "_weights", "_postings", "_vocabulary", "_deletion_hashes",
-                 "_deletion_words", "_joined", "_exact")
+    __slots__ = ("_ids", "_names", "_tokens", "_weights", "_signatures", "_postings", "_vocabulary",
+                 "_deletion_hashes", "_deletion_words", "_joined", "_initialled", "_exact")
 
     def __init__(self, rows: Iterable[tuple[int, str]]):
         staged = []
         shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per distinct normalized name
         for entry_id, name in rows:
-            tokens = _normalize(name)  # not the request cache: a list load would flush it
+            tokens = _normalize(name)  # not normalize_name: a list load would flush the request cache
             if tokens:
                 tokens = shared.setdefault(tokens, tokens)
                 staged.append((_name_weight(tokens), entry_id, name, tokens))
-        # Rows sorted by total weight: "entries no heavier than W" is a prefix
-        # of every posting list.
+        # Sorted by total weight, so "entries between two weights" is a
+        # range of rows, and a slice of every (sorted) posting list.
         staged.sort(key=lambda row: row[0])
         self._ids = array("q", (row[1] for row in staged))
         self._names = tuple(row[2] for row in staged)
@@ -442,25 +493,37 @@ class NameIndex:
 
         postings: dict[str, list[int]] = {}
         joined: dict[str, list[int]] = {}
+        initialled: dict[str, list[int]] = {}
         exact: dict[tuple[str, ...], int | tuple[int, ...]] = {}
+        # A 64-bit signature of each entry's words' skeletons: "may this entry
+        # hold that word?" without looking at its words (false yes possible).
+        self._signatures = array("Q")
         for row, tokens in enumerate(self._tokens):
-            for skeleton in {_skeleton(token) for token in tokens if len(token) > 1}:
+            skeletons = {_skeleton(token) for token in tokens if len(token) > 1}
+            signature = 0
+            for skeleton in skeletons:
                 postings.setdefault(skeleton, []).append(row)
+                signature |= _signature_bit(skeleton)
+            self._signatures.append(signature)
+            for letter in {token for token in tokens if len(token) == 1}:
+                for skeleton in skeletons:
+                    initialled.setdefault(f"{skeleton} {letter}", []).append(row)
             for i in range(len(tokens) - 1):
                 joined.setdefault(_skeleton(tokens[i] + tokens[i + 1]), []).append(row)
             key = tuple(sorted(tokens))
-            key = self._tokens[row] if key == tokens else key
+            key = tokens if key == tokens else key
             known = exact.get(key)
             exact[key] = row if known is None else (*(known if isinstance(known, tuple) else (known,)), row)
         self._postings = {skeleton: array("i", rows) for skeleton, rows in postings.items()}
         self._joined = {skeleton: array("i", rows) for skeleton, rows in joined.items()}
+        self._initialled = {key: array("i", rows) for key, rows in initialled.items()}
         self._exact = exact
         # Typos: every skeleton long enough for one, by the hash of each
         # string one letter shorter ("setiawan" under "etiawan", "stiawan",
-        # ...). Two skeletons one edit apart share such a string or one is
+        # ...). Two skeletons one edit apart share such a string, or one is
         # such a string of the other. Sorted hashes in an array, not a dict
-        # of strings: a tenth of the memory; a collision only adds a
-        # candidate that the scorer rejects.
+        # of strings: a fraction of the memory; a collision only adds a
+        # candidate word that the similarity rules then reject.
         self._vocabulary = tuple(self._postings)
         entries = sorted((hash(variant), number) for number, skeleton in enumerate(self._vocabulary)
                          if len(skeleton) >= _RULES.typo_min_length for variant in _deletions(skeleton))
@@ -476,13 +539,12 @@ class NameIndex:
         if not tokens:
             return []
         results: dict[int, tuple[float, bool]] = {}  # row -> (score, partial)
-        for row in self._exact_rows(tokens):
-            results[row] = (1.0, False)
-        candidates = self._candidates(tokens, max(threshold, 0.0))
-        for row in candidates:
+        if threshold <= 1.0:
+            results = dict.fromkeys(self._exact_rows(tokens), (1.0, False))
+        for row in self._candidates(tokens, threshold):
             if row not in results:
                 score = _similarity(tokens, self._tokens[row])
-                if score[0] >= threshold and score[0] > 0:
+                if score[0] > 0 and score[0] >= threshold:
                     results[row] = score
         return self._best_per_entry(results)
 
@@ -491,32 +553,83 @@ class NameIndex:
         return rows if isinstance(rows, tuple) else (rows,)
 
     def _candidates(self, tokens: tuple[str, ...], threshold: float) -> set[int]:
-        candidates: set[int] = set()
-        # Joined words, either side: few, and taken whole (the bounds below
-        # assume no joining).
-        for i in range(len(tokens) - 1):
-            candidates.update(self._postings.get(_skeleton(tokens[i] + tokens[i + 1]), ()))
-        for token in tokens:
-            candidates.update(self._joined.get(_skeleton(token), ()))
+        units = sorted(self._units(tokens), key=lambda unit: unit.size)
+        found = self._joined_rows(tokens) | self._initialled_rows(tokens, units)
+        if threshold <= 0:
+            for unit in units:
+                for rows in unit.lists:
+                    found.update(rows)
+            return found
+        # Every entry not found above pairs its words only with similar query
+        # words (the units) and with the query's initials.
+        bounds = _Bounds(_name_weight(tokens), threshold)
+        initials = sum(_weight(token) for token in tokens if len(token) == 1)
+        weights, signatures = self._weights, self._signatures
+        lightest = bisect_left(weights, bounds.lightest - _EPSILON)
+        cutoffs: dict[int, int] = {}  # units an entry holds (bit per unit) -> first row too heavy for it
 
-        units = []  # (rows it reaches, word weight, posting lists) per query word
-        for token in tokens:
-            if len(token) > 1:
-                lists = [self._postings[word] for word in self._similar_words(token)]
-                units.append((sum(map(len, lists)), _weight(token), lists))
-        units.sort(key=lambda unit: unit[0])
-        query_weight = _name_weight(tokens)
-        # What an entry not found yet can still match: every query word not
-        # taken yet in full, a taken word only as an initial of the entry's.
-        reachable = query_weight
-        for _, weight, lists in units:
-            if threshold > 0 and _best_possible(reachable, query_weight) < threshold - _EPSILON:
+        def cutoff(held: int) -> int:
+            if held not in cutoffs:
+                matched = initials + sum(unit.weight for i, unit in enumerate(units) if held >> i & 1)
+                cutoffs[held] = bisect_right(weights, bounds.heaviest(matched) + _EPSILON)
+            return cutoffs[held]
+
+        def held(signature: int) -> int:
+            return sum(1 << i for i, unit in enumerate(units) if signature & unit.bits)
+
+        # An entry not found through the units taken so far can match at most
+        # the rest: once that cannot reach the threshold, stop.
+        reach = initials + sum(unit.weight for unit in units)
+        for number, unit in enumerate(units):
+            end = bisect_right(weights, bounds.heaviest(reach) + _EPSILON)
+            if end <= lightest:
                 break
-            low, high = self._row_range(reachable, query_weight, threshold)
-            for rows in lists:
-                candidates.update(rows[bisect_left(rows, low):bisect_left(rows, high)])
-            reachable -= weight - min(weight, _RULES.initial_weight)
-        return candidates
+            alone = cutoff(1 << number)  # rows that pass on this word alone (if nothing contradicts)
+            others = 0
+            for other in units[number + 1:] + units[:number]:
+                others |= other.bits
+            for rows in unit.lists:
+                start, middle, stop = (bisect_left(rows, lightest), bisect_left(rows, alone),
+                                       bisect_left(rows, end))
+                found.update(rows[start:max(start, middle)])
+                # Heavier rows need more query words: check what their signature may hold.
+                for row in rows[max(start, middle):stop]:
+                    signature = signatures[row]
+                    if signature & others and row < cutoff(held(signature)):
+                        found.add(row)
+            reach -= unit.weight
+        return found
+
+    def _units(self, tokens: tuple[str, ...]) -> list[_Unit]:
+        units = []
+        for position, token in enumerate(tokens):
+            if len(token) > 1:
+                words = frozenset(self._similar_words(token))
+                lists = tuple(self._postings[word] for word in words)
+                bits = 0
+                for word in words:
+                    bits |= _signature_bit(word)
+                units.append(_Unit(position, _weight(token), words, lists, sum(map(len, lists)), bits))
+        return units
+
+    def _joined_rows(self, tokens: tuple[str, ...]) -> set[int]:
+        """Entries where two neighbouring words of one name are a word of the other."""
+        found: set[int] = set()
+        for i in range(len(tokens) - 1):
+            found.update(self._postings.get(_skeleton(tokens[i] + tokens[i + 1]), ()))
+        for token in tokens:
+            found.update(self._joined.get(_skeleton(token), ()))
+        return found
+
+    def _initialled_rows(self, tokens: tuple[str, ...], units: list[_Unit]) -> set[int]:
+        """Entries with a word like one query word and an initial of another ("B. Santoso")."""
+        found: set[int] = set()
+        for unit in units:
+            letters = {token[0] for i, token in enumerate(tokens) if len(token) > 1 and i != unit.position}
+            for word in unit.words:
+                for letter in letters:
+                    found.update(self._initialled.get(f"{word} {letter}", ()))
+        return found
 
     def _similar_words(self, token: str) -> set[str]:
         """Indexed skeletons of words with a similarity to `token` (besides initials)."""
@@ -537,17 +650,6 @@ class NameIndex:
             yield self._vocabulary[self._deletion_words[at]]
             at += 1
 
-    def _row_range(self, reachable: float, query_weight: float, threshold: float) -> tuple[int, int]:
-        """Rows whose total weight lets them reach `threshold` matching at most `reachable`."""
-        if threshold <= 0:
-            return 0, len(self._weights)
-        gamma = _RULES.extra
-        # score <= 2M / ((2 - 2g) M + g (Wq + We)) with M <= min(reachable, We)
-        lightest = threshold * gamma * query_weight / (2 - threshold * (2 - gamma))
-        heaviest = (2 * reachable / threshold - (2 - 2 * gamma) * reachable) / gamma - query_weight
-        return (bisect_left(self._weights, lightest - _EPSILON),
-                bisect_right(self._weights, heaviest + _EPSILON))
-
     def _best_per_entry(self, results: dict[int, tuple[float, bool]]) -> list[NameMatch]:
         best: dict[int, tuple[float, bool, int]] = {}
         for row, (score, partial) in results.items():
@@ -559,12 +661,6 @@ class NameIndex:
                    for entry_id, (score, partial, row) in best.items()]
         matches.sort(key=lambda m: (-m.score, m.partial, m.entry_id))
         return matches
-
-
-def _best_possible(reachable: float, query_weight: float) -> float:
-    """The highest score an entry matching at most `reachable` of the query's weight can get."""
-    gamma = _RULES.extra
-    return 2 * reachable / ((2 - gamma) * reachable + gamma * query_weight) if reachable > 0 else 0.0
 
 
 def _deletions(word: str) -> tuple[str, ...]:

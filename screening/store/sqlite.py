@@ -89,9 +89,13 @@ class SqliteStore(Store):
                     "SELECT number, id, kind FROM privileged ORDER BY length(number), number"
                 )
             )
+            # A few actions, categories, scopes and expiries recur across
+            # hundreds of thousands of rows: each is read once.
+            action_of, category_of = functools.cache(BlockAction.from_label), functools.cache(Category.from_label)
+            scope_of, epoch_of = functools.cache(Scope.parse), functools.cache(_epoch)
             blocked = BlockTable(
-                BlockRow(entry_id, pattern, BlockAction.from_label(action), Category.from_label(category),
-                         Scope.parse(scope), _epoch(expires_at))
+                BlockRow(entry_id, pattern, action_of(action), category_of(category), scope_of(scope),
+                         epoch_of(expires_at))
                 for entry_id, pattern, action, category, scope, expires_at in conn.execute(
                     "SELECT id, pattern, action, category, scope, expires_at FROM blocklist"
                 )
