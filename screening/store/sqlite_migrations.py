@@ -31,7 +31,11 @@ class Migration:
 def bundled_migrations(folder: str = "sqlite") -> list[Migration]:
     """The migrations shipped for one database: "sqlite" (the lists) or
     "sqlite_decisions" (the decision log)."""
-    return load_migrations(resources.files("screening.store.migrations").joinpath(folder))
+    migrations = load_migrations(resources.files("screening.store.migrations").joinpath(folder))
+    if not migrations:
+        # An install that lost its data files must not start on an empty schema.
+        raise StoreError(f"no {folder} migrations found in the installed package; reinstall screening")
+    return migrations
 
 
 def load_migrations(folder: Traversable) -> list[Migration]:
