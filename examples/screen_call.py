@@ -5,6 +5,7 @@
 
 import argparse
 import sys
+import uuid
 
 import grpc
 from google.protobuf import json_format
@@ -15,7 +16,9 @@ from screening.v1 import screening_pb2, screening_pb2_grpc
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--target", default="127.0.0.1:50051", help="server HOST:PORT")
-    parser.add_argument("--call-id", default="example-call-1")
+    # Each call attempt needs its own id: the server answers a repeated id
+    # (a retry) with the answer it gave the first time.
+    parser.add_argument("--call-id", default=f"example-{uuid.uuid4().hex[:12]}")
     parser.add_argument("--facility", required=True)
     parser.add_argument("--inmate", required=True)
     parser.add_argument("--number", required=True)

@@ -187,3 +187,25 @@ def test_a_killed_server_loses_no_answered_decision(lists, start_server):
     server = start_server()
     for call_id, answer in answers.items():
         assert server.screen("0857-0000-0000", call_id=call_id) == answer
+
+
+def test_the_readme_example_client(lists, start_server):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    server = start_server()
+    script = Path(__file__).resolve().parents[2] / "examples" / "screen_call.py"
+
+    def ask(number):
+        out = subprocess.run([sys.executable, str(script), "--target", f"127.0.0.1:{server.port}",
+                              "--facility", "LP-CIPINANG", "--inmate", "A-1", "--number", number],
+                             capture_output=True, text=True, timeout=30, check=True).stdout
+        return json.loads(out)
+
+    family, lawyer = ask("6281234567890"), ask("021 5551234")
+    assert (family["decision"], family["findings"][0]["reason"], family["record"]) == (
+        "DECISION_ALLOW", "REASON_ALLOWLISTED", True)
+    assert (lawyer["decision"], lawyer["findings"][0]["reason"], lawyer["record"]) == (
+        "DECISION_ALLOW", "REASON_PRIVILEGED", False)
