@@ -1,6 +1,6 @@
 """Names: one comparable form for every way an Indonesian name is written, a
-similarity that knows which differences matter, and an index that finds a
-name among 100,000 in tens of microseconds.
+similarity that knows which differences matter, and an index that finds the
+names like a query among 100,000 without comparing it to each.
 
 The phone system sends `called_party_name`, who the inmate says is on the
 other end, typed by whoever placed the call. Both sides, list names at load
@@ -27,9 +27,10 @@ import tomllib
 import unicodedata
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from typing import NamedTuple
 
 from rapidfuzz.distance import OSA
 
@@ -43,8 +44,13 @@ class NameScore:
     matched: str  # the second name, as given
 
 
-@dataclass(frozen=True, slots=True)
-class NameMatch:
+class NameMatch(NamedTuple):
+    """One entry found by NameIndex.search.
+
+    A tuple, not a frozen dataclass: a search may build hundreds, and a tuple
+    costs a third as much to make.
+    """
+
     entry_id: int
     name: str  # the entry's name (or alias) that matched best, as given
     score: float
@@ -86,6 +92,7 @@ class _Rules:
     neighbour_keys: frozenset[tuple[str, str]]  # (letter, letter) on neighbouring keys, both orders
     conflict: float
     extra: float
+    evidence: float
     deny: float
     review: float
 
@@ -114,8 +121,8 @@ def _load_rules() -> _Rules:
     prefixes = sorted(((form, canonical) for canonical, forms in data["split"]["prefixes"].items()
                        for form in forms), key=lambda item: -len(item[0]))
     scoring, thresholds = data["scoring"], data["thresholds"]
-    if not (scoring["conflict"] >= 1 >= scoring["extra"] > 0):
-        raise ValueError("name_rules.toml: the index's bounds need conflict >= 1 >= extra > 0")
+    if not (scoring["conflict"] >= 1 >= scoring["extra"] > 0 and scoring["evidence"] > 0):
+        raise ValueError("name_rules.toml: the index's bounds need conflict >= 1 >= extra > 0 < evidence")
     return _Rules(
         titles=frozenset(word for words in data["titles"].values() for word in words),
         degrees=frozenset(data["degrees"]["all"]),
@@ -136,6 +143,7 @@ def _load_rules() -> _Rules:
         neighbour_keys=_neighbour_keys(scoring["keyboard"]),
         conflict=scoring["conflict"],
         extra=scoring["extra"],
+        evidence=scoring["evidence"],
         deny=thresholds["deny"],
         review=thresholds["review"],
     )
@@ -283,15 +291,16 @@ def _word_similarity(a: str, b: str) -> float:
     sa, sb = _skeleton(a), _skeleton(b)
     if sa == sb:
         return _RULES.skeleton_similarity
-    if not _typo_possible(sa, sb) or OSA.distance(sa, sb, score_cutoff=1) > 1 or not _slip(sa, sb):
-        return 0.0
-    return 1.0 - 1.0 / max(len(sa), len(sb))
+    return 1.0 - 1.0 / max(len(sa), len(sb)) if _typo(sa, sb) else 0.0
+
+
+def _typo(sa: str, sb: str) -> bool:
+    """Are two different skeletons one name with a slip of the keyboard?"""
+    return _typo_possible(sa, sb) and OSA.distance(sa, sb, score_cutoff=1) <= 1 and _slip(sa, sb)
 
 
 def _typo_possible(sa: str, sb: str) -> bool:
-    """Could two different skeletons be one name with a slip of the keyboard?
-
-    Not when short (Rina, Rini), not with another first or last letter
+    """The cheap part of _typo: not when short (Rina, Rini), not with another first or last letter
     (Salim, Halim; Suharto, Suharti), not between two known names.
     """
     return (min(len(sa), len(sb)) >= _RULES.typo_min_length and sa[0] == sb[0] and _same_ending(sa, sb)
@@ -325,21 +334,29 @@ def name_similarity(a: str, b: str) -> NameScore:
     return NameScore(score, partial, b)
 
 
-def _similarity(ta: tuple[str, ...], tb: tuple[str, ...]) -> tuple[float, bool]:
-    """(score, partial) of two normalized names; the best over joined-word readings."""
+def _similarity(ta: tuple[str, ...], tb: tuple[str, ...], joinable: bool = True) -> tuple[float, bool]:
+    """(score, partial) of two normalized names; the best over joined-word readings.
+
+    `joinable=False` skips looking for those: the index knows when there are none.
+    """
     if not ta or not tb:
-        return 0.0, False
+        return _NOTHING
     if ta == tb or sorted(ta) == sorted(tb):
-        return 1.0, False
+        return _SAME
     best = _aligned(ta, tb)
-    # Merged or split parts: "Setiabudi" and "Setia Budi". Two neighbouring
-    # words are also read as one when that one is (in skeleton) a word of the
-    # other name.
-    for joined in _joined_readings(ta, tb):
-        best = max(best, _aligned(joined, tb), key=_rank)
-    for joined in _joined_readings(tb, ta):
-        best = max(best, _aligned(ta, joined), key=_rank)
+    if joinable:
+        # Merged or split parts: "Setiabudi" and "Setia Budi". Two neighbouring
+        # words are also read as one when that one is (in skeleton) a word of
+        # the other name.
+        for joined in _joined_readings(ta, tb):
+            best = max(best, _aligned(joined, tb), key=_rank)
+        for joined in _joined_readings(tb, ta):
+            best = max(best, _aligned(ta, joined), key=_rank)
     return best
+
+
+_NOTHING = (0.0, False)
+_SAME = (1.0, False)
 
 
 def _rank(result: tuple[float, bool]) -> tuple[float, bool]:
@@ -358,13 +375,20 @@ def _joined_readings(tokens: tuple[str, ...], other: tuple[str, ...]) -> Iterato
 
 def _aligned(ta: tuple[str, ...], tb: tuple[str, ...]) -> tuple[float, bool]:
     """The best pairing of the words of two names, each word used at most once."""
-    pairs = [(similarity, i, j) for i, a in enumerate(ta) for j, b in enumerate(tb)
-             if (similarity := _word_similarity(a, b))]
+    pairs = []
+    for i, a in enumerate(ta):
+        for j, b in enumerate(tb):
+            similarity = _word_similarity(a, b)
+            if similarity:
+                pairs.append((similarity, i, j))
     if not pairs:
-        return 0.0, False
+        return _NOTHING
+    wa, wb = [_weight(a) for a in ta], [_weight(b) for b in tb]
+    initial_a, initial_b = [len(a) == 1 for a in ta], [len(b) == 1 for b in tb]
     if len({i for _, i, _ in pairs}) == len(pairs) == len({j for _, _, j in pairs}):
-        return _pairing_score(ta, tb, pairs)  # no word wanted twice: the usual case
-    return max((_pairing_score(ta, tb, chosen) for chosen in _pairings(pairs)), key=_rank)
+        return _pairing_score(initial_a, initial_b, wa, wb, pairs)  # no word wanted twice: the usual case
+    return max((_pairing_score(initial_a, initial_b, wa, wb, chosen) for chosen in _pairings(pairs)),
+               key=_rank)
 
 
 def _pairings(pairs: list[tuple[float, int, int]]) -> Iterator[list[tuple[float, int, int]]]:
@@ -379,33 +403,38 @@ def _pairings(pairs: list[tuple[float, int, int]]) -> Iterator[list[tuple[float,
     yield from _pairings(rest)
 
 
-def _pairing_score(ta: tuple[str, ...], tb: tuple[str, ...],
-                   pairs: list[tuple[float, int, int]]) -> tuple[float, bool]:
-    matched = paired = 0.0
-    initials = evidence = False
+def _pairing_score(initial_a: Sequence[bool], initial_b: Sequence[bool], wa: Sequence[float],
+                   wb: Sequence[float], pairs: list[tuple[float, int, int]]) -> tuple[float, bool]:
+    """(score, partial) of one pairing; `initial_x[i]`: word i of x is one letter."""
+    matched = paired = evidence = 0.0  # both sides' weight: similarity x (wa + wb), and wa + wb
+    unmatched_a, unmatched_b = sum(wa), sum(wb)
+    initials = words = False
     for similarity, i, j in sorted(pairs):  # sorted: the same float sums whichever name comes first
-        a, b = ta[i], tb[j]
-        weight = min(_weight(a), _weight(b))
+        weight = wa[i] + wb[j]
         matched += similarity * weight
         paired += weight
-        if len(a) == 1 or len(b) == 1:
-            initials = initials or a != b
+        evidence += similarity * min(wa[i], wb[j])
+        unmatched_a -= wa[i]
+        unmatched_b -= wb[j]
+        if initial_a[i] or initial_b[j]:
+            # An initial for a word: maybe the same name. (Two equal initials are just equal.)
+            initials = initials or initial_a[i] != initial_b[j]
         else:
-            evidence = True
-    if not evidence:
-        return 0.0, False  # initials alone say nothing
-    unmatched_a = max(0.0, _name_weight(ta) - paired)
-    unmatched_b = max(0.0, _name_weight(tb) - paired)
+            words = True
+    if not words:
+        return _NOTHING  # initials alone say nothing
+    unmatched_a, unmatched_b = max(0.0, unmatched_a), max(0.0, unmatched_b)
     penalty = (_RULES.conflict * 2 * min(unmatched_a, unmatched_b)
                + _RULES.extra * abs(unmatched_a - unmatched_b))
-    score = round(2 * matched / (2 * paired + penalty), 6)
-    partial = initials or ((len(pairs) == len(ta)) != (len(pairs) == len(tb)))
+    score = round(matched / (paired + penalty) * min(1.0, evidence / _RULES.evidence), 6)
+    partial = initials or ((len(pairs) == len(wa)) != (len(pairs) == len(wb)))
     return score, partial
 
 
 # --- the index -------------------------------------------------------------------------
 
 _SIGNATURE_BITS = 64
+_SIMILAR_CACHE = 65536  # query words whose similar indexed words an index remembers
 
 
 def _signature_bit(skeleton: str) -> int:
@@ -413,46 +442,133 @@ def _signature_bit(skeleton: str) -> int:
 
 
 @dataclass(frozen=True, slots=True)
+class _Similar:
+    """The indexed words similar to a word."""
+
+    words: frozenset[str]  # their skeletons
+    lists: tuple[array, ...]  # their posting lists
+    size: int  # rows in them
+    bits: int  # their signature bits
+    partner: float  # the weight of the heaviest
+
+
+@dataclass(frozen=True, slots=True)
 class _Unit:
     """A word of the query, with the indexed words similar to it."""
 
     position: int  # in the query
-    weight: float
-    words: frozenset[str]  # skeletons of indexed words with a similarity to `token`
-    lists: tuple[array, ...]  # their posting lists
-    size: int  # rows in them
-    bits: int  # their signature bits
+    weight: float  # the query word's
+    similar: _Similar
+
+    @property
+    def partner(self) -> float:
+        return self.similar.partner
 
 
 @dataclass(frozen=True, slots=True)
 class _Bounds:
-    """Which entries can still reach `threshold` against a query of weight `query_weight`.
+    """Which entries can still reach `threshold` against a query of weight Wq.
 
-    With M the weight of the pairs, conflict >= 1 and extra <= 1, the score
-    2m / (2M + conflict * 2 min(Wq - M, We - M) + extra * |Wq - We|) grows
-    with M; so an entry of weight We whose pairs can weigh at most A scores
-    at most that with m = M = min(A, We). Below A it grows with We, above A
-    it falls: the entries that can pass weigh between `lightest` and
-    `heaviest(A)`.
+    With Ma and Mb the weight of each side's paired words, Ua = Wq - Ma and
+    Ub = We - Mb the rest, a pairing scores at most
+        (Ma + Mb) / (Ma + Mb + conflict * 2 min(Ua, Ub) + extra * |Ua - Ub|)
+    (every similarity 1), times min(1, min(Ma, Mb) / evidence); both grow
+    with Ma and with Mb when conflict >= 1 >= extra. So an entry of weight We
+    whose pairs can weigh at most `a` on the query's side and `b` on its own
+    scores at most that with Ma = min(a, Wq) and Mb = min(b, We). As We grows
+    that rises up to We = b (the entry all paired), then falls (its unpaired
+    words cost): the entries that can pass weigh between the two ends of
+    `window(a, b)`. Names with the same words score 1 whatever the evidence;
+    the index finds them in its table of exact names, not through this.
     """
 
     query_weight: float
     threshold: float
 
-    @property
-    def lightest(self) -> float:
-        """An entry all matched, the query's other words missing: 2We / (2We + extra (Wq - We))."""
-        t, extra = self.threshold, _RULES.extra
-        return t * extra * self.query_weight / (2 - t * (2 - extra))
+    def window(self, a: float, b: float) -> tuple[float, float]:
+        conflict, extra = _RULES.conflict, _RULES.extra
+        a = min(a, self.query_weight)
+        if a <= 0 or b <= 0:
+            return float("inf"), float("-inf")
+        # The evidence (similarity x the lighter word of each pair) is at most
+        # min(a, b): short of `evidence`, the score is scaled down by as much.
+        t = self.threshold / min(1.0, min(a, b) / _RULES.evidence)
+        if t > 1:
+            return float("inf"), float("-inf")
+        unpaired = self.query_weight - a
+        # Lightest: all the entry paired, (a + We) / (a + We + extra * unpaired) >= t.
+        if t < 1:
+            lightest = t * extra * unpaired / (1 - t) - a
+        else:
+            lightest = float("-inf") if unpaired <= _EPSILON else float("inf")
+        # Heaviest: We = b + x, x of the entry's words unpaired.
+        paired = a + b
+        if paired / (paired + 2 * conflict * unpaired) >= t:  # x beyond the query's unpaired weight
+            x = unpaired + (paired / t - paired - 2 * conflict * unpaired) / extra
+        else:
+            x = (paired / t - paired - extra * unpaired) / (2 * conflict - extra)
+        return lightest, b + x
 
-    def heaviest(self, matched: float) -> float:
-        a = min(matched, self.query_weight)
-        if a <= 0:
-            return float("-inf")
-        t, w, conflict, extra = self.threshold, self.query_weight, _RULES.conflict, _RULES.extra
-        if 2 * a / (2 * a + 2 * conflict * (w - a)) >= t:  # still passes at We = Wq: extra words on one side
-            return w + (2 * a / t - 2 * a - 2 * conflict * (w - a)) / extra
-        return (2 * a / t - 2 * a + 2 * conflict * a - extra * w) / (2 * conflict - extra)
+
+class _Scorer:
+    """_similarity(query, entry) for many entries, without joined readings.
+
+    The same pairs and the same _pairing_score as _similarity, so the same
+    floats. Faster: what a score needs of an entry word is which query words
+    it is similar to, its weight and whether it is an initial; words alike in
+    that get one code, entries with the same codes ("Rika Siregar", "Rika
+    Tambunan" against "Rika") one score.
+    """
+
+    __slots__ = ("query", "ordered", "query_weights", "query_initials", "weights", "skeletons", "similar",
+                 "codes", "kinds", "shapes")
+
+    def __init__(self, query: tuple[str, ...], weights: Mapping[str, float], skeletons: Mapping[str, str],
+                 similar: Mapping[int, frozenset[str]]):
+        self.query = query
+        self.ordered = sorted(query)
+        self.query_weights = [_weight(token) for token in query]
+        self.query_initials = [len(token) == 1 for token in query]
+        self.weights = weights  # of every indexed word
+        self.skeletons = skeletons  # of every indexed word
+        # Query position -> skeletons of the indexed words similar to that
+        # query word; the rest are not (initials aside), no need to compare.
+        self.similar = similar
+        self.codes: dict[str, int] = {}  # entry word -> its code
+        self.kinds: dict[tuple, int] = {}  # (similar query words, weight, initial) -> code
+        self.shapes: dict[tuple[int, ...], tuple[float, bool]] = {}  # codes of an entry -> its score
+
+    def score(self, entry: tuple[str, ...]) -> tuple[float, bool]:
+        if len(entry) == len(self.query) and (entry == self.query or sorted(entry) == self.ordered):
+            return _SAME
+        codes = self.codes
+        shape = tuple([codes[word] if word in codes else self._code(word) for word in entry])
+        score = self.shapes.get(shape)
+        if score is None:
+            score = self.shapes[shape] = self._score(shape)
+        return score
+
+    def _code(self, word: str) -> int:
+        skeleton, initial = self.skeletons[word], len(word) == 1
+        similar = tuple((i, similarity) for i, token in enumerate(self.query)
+                        if (initial or self.query_initials[i] or skeleton in self.similar[i])
+                        and (similarity := _word_similarity(token, word)))
+        kind = (similar, self.weights[word], len(word) == 1)
+        code = self.codes[word] = self.kinds.setdefault(kind, len(self.kinds))
+        return code
+
+    def _score(self, shape: tuple[int, ...]) -> tuple[float, bool]:
+        kinds = list(self.kinds)  # in code order
+        described = [kinds[code] for code in shape]
+        pairs = [(similarity, i, j) for j, (similar, _, _) in enumerate(described) for i, similarity in similar]
+        if not pairs:
+            return _NOTHING
+        entry_weights = [weight for _, weight, _ in described]
+        entry_initials = [initial for _, _, initial in described]
+        arguments = (self.query_initials, entry_initials, self.query_weights, entry_weights)
+        if len({i for _, i, _ in pairs}) == len(pairs) == len({j for _, _, j in pairs}):
+            return _pairing_score(*arguments, pairs)
+        return max((_pairing_score(*arguments, chosen) for chosen in _pairings(pairs)), key=_rank)
 
 
 class NameIndex:
@@ -471,8 +587,9 @@ class NameIndex:
     every entry with name_similarity.
     """
 
-    __slots__ = ("_ids", "_names", "_tokens", "_weights", "_signatures", "_postings", "_vocabulary",
-                 "_deletion_hashes", "_deletion_words", "_joined", "_initialled", "_exact")
+    __slots__ = ("_ids", "_names", "_tokens", "_weights", "_signatures", "_skeletons", "_word_weights", "_postings",
+                 "_vocabulary", "_deletion_hashes", "_deletion_words", "_joined", "_initialled", "_exact",
+                 "_similar")
 
     def __init__(self, rows: Iterable[tuple[int, str]]):
         staged = []
@@ -494,11 +611,17 @@ class NameIndex:
         postings: dict[str, list[int]] = {}
         joined: dict[str, list[int]] = {}
         initialled: dict[str, list[int]] = {}
-        exact: dict[tuple[str, ...], int | tuple[int, ...]] = {}
+        exact: dict[tuple[str, ...], list[int]] = {}
         # A 64-bit signature of each entry's words' skeletons: "may this entry
         # hold that word?" without looking at its words (false yes possible).
         self._signatures = array("Q")
+        self._skeletons: dict[str, str] = {}  # every indexed word's skeleton, and weight
+        self._word_weights: dict[str, float] = {}
         for row, tokens in enumerate(self._tokens):
+            for token in tokens:
+                if token not in self._skeletons:
+                    self._skeletons[token] = _skeleton(token)
+                    self._word_weights[token] = _weight(token)
             skeletons = {_skeleton(token) for token in tokens if len(token) > 1}
             signature = 0
             for skeleton in skeletons:
@@ -511,13 +634,13 @@ class NameIndex:
             for i in range(len(tokens) - 1):
                 joined.setdefault(_skeleton(tokens[i] + tokens[i + 1]), []).append(row)
             key = tuple(sorted(tokens))
-            key = tokens if key == tokens else key
-            known = exact.get(key)
-            exact[key] = row if known is None else (*(known if isinstance(known, tuple) else (known,)), row)
+            exact.setdefault(tokens if key == tokens else key, []).append(row)
         self._postings = {skeleton: array("i", rows) for skeleton, rows in postings.items()}
         self._joined = {skeleton: array("i", rows) for skeleton, rows in joined.items()}
         self._initialled = {key: array("i", rows) for key, rows in initialled.items()}
-        self._exact = exact
+        # The words, sorted, of every name: the fast path. One row is kept as
+        # an int, several as a tuple.
+        self._exact = {key: rows[0] if len(rows) == 1 else tuple(rows) for key, rows in exact.items()}
         # Typos: every skeleton long enough for one, by the hash of each
         # string one letter shorter ("setiawan" under "etiawan", "stiawan",
         # ...). Two skeletons one edit apart share such a string, or one is
@@ -529,88 +652,139 @@ class NameIndex:
                          if len(skeleton) >= _RULES.typo_min_length for variant in _deletions(skeleton))
         self._deletion_hashes = array("q", (h for h, _ in entries))
         self._deletion_words = array("i", (number for _, number in entries))
+        self._similar: dict[str, _Similar] = {}  # a cache, the index's only mutable part
 
     def __len__(self) -> int:
         return len(self._ids)
 
-    def search(self, query: str, threshold: float) -> list[NameMatch]:
-        """The best-matching name of each entry scoring at least `threshold`, best first."""
+    def search(self, query: str, threshold: float, limit: int | None = None) -> list[NameMatch]:
+        """The best-matching name of each entry scoring at least `threshold`, best first.
+
+        Best first: by score, whole matches before partial ones, names with
+        the same words as the query before other names scoring 1, then by
+        entry id. `limit`: at most that many (None: all). With a limit, the
+        entries whose normalized name is the query's are the fast path: when
+        they fill it, nothing else is looked at.
+        """
         tokens = normalize_name(query)
-        if not tokens:
+        if not tokens or (limit is not None and limit < 1):
             return []
-        results: dict[int, tuple[float, bool]] = {}  # row -> (score, partial)
-        if threshold <= 1.0:
-            results = dict.fromkeys(self._exact_rows(tokens), (1.0, False))
-        for row in self._candidates(tokens, threshold):
+        exact = frozenset(self._exact_rows(tokens) if threshold <= 1.0 else ())
+        if limit is not None and len(exact) >= limit:
+            found = self._best_per_entry(dict.fromkeys(exact, _SAME), exact)
+            if len(found) >= limit:
+                return found[:limit]
+        results = dict.fromkeys(exact, _SAME)  # row -> (score, partial)
+        joinable = self._joined_rows(tokens)
+        scorer = _Scorer(tokens, self._word_weights, self._skeletons,
+                         {i: self._similar_to(token).words for i, token in enumerate(tokens) if len(token) > 1})
+        entries, score = self._tokens, scorer.score
+        scores: dict[tuple[str, ...], tuple[float, bool]] = {}  # rows with the same words share a tuple
+        for row in self._candidates(tokens, threshold, joinable):
             if row not in results:
-                score = _similarity(tokens, self._tokens[row])
-                if score[0] > 0 and score[0] >= threshold:
-                    results[row] = score
-        return self._best_per_entry(results)
+                entry = entries[row]
+                result = scores.get(entry)
+                if result is None:
+                    result = scores[entry] = _similarity(tokens, entry) if row in joinable else score(entry)
+                if result[0] >= threshold and result[0] > 0:
+                    results[row] = result
+        found = self._best_per_entry(results, exact)
+        return found if limit is None else found[:limit]
 
     def _exact_rows(self, tokens: tuple[str, ...]) -> tuple[int, ...]:
         rows = self._exact.get(tuple(sorted(tokens)), ())
         return rows if isinstance(rows, tuple) else (rows,)
 
-    def _candidates(self, tokens: tuple[str, ...], threshold: float) -> set[int]:
-        units = sorted(self._units(tokens), key=lambda unit: unit.size)
-        found = self._joined_rows(tokens) | self._initialled_rows(tokens, units)
+    def _candidates(self, tokens: tuple[str, ...], threshold: float, joinable: set[int]) -> set[int]:
+        units = sorted(self._units(tokens), key=lambda unit: unit.similar.size)
+        found = joinable | self._initialled_rows(tokens, units)
         if threshold <= 0:
             for unit in units:
-                for rows in unit.lists:
+                for rows in unit.similar.lists:
                     found.update(rows)
             return found
+        if threshold > 1:
+            return found
         # Every entry not found above pairs its words only with similar query
-        # words (the units) and with the query's initials.
+        # words (the units) and with the query's initials, which weigh
+        # `initials` on the query's side and at most 1 each on the entry's.
         bounds = _Bounds(_name_weight(tokens), threshold)
-        initials = sum(_weight(token) for token in tokens if len(token) == 1)
+        query_initials = [_weight(token) for token in tokens if len(token) == 1]
+        initials_a, initials_b = sum(query_initials), float(len(query_initials))
         weights, signatures = self._weights, self._signatures
-        lightest = bisect_left(weights, bounds.lightest - _EPSILON)
-        cutoffs: dict[int, int] = {}  # units an entry holds (bit per unit) -> first row too heavy for it
+        windows: dict[int, tuple[int, int]] = {}  # units an entry holds (bit per unit) -> its rows
 
-        def cutoff(held: int) -> int:
-            if held not in cutoffs:
-                matched = initials + sum(unit.weight for i, unit in enumerate(units) if held >> i & 1)
-                cutoffs[held] = bisect_right(weights, bounds.heaviest(matched) + _EPSILON)
-            return cutoffs[held]
+        def rows_between(a: float, b: float) -> tuple[int, int]:
+            lightest, heaviest = bounds.window(a, b)
+            return bisect_left(weights, lightest - _EPSILON), bisect_right(weights, heaviest + _EPSILON)
 
-        def held(signature: int) -> int:
-            return sum(1 << i for i, unit in enumerate(units) if signature & unit.bits)
+        def window(held: int) -> tuple[int, int]:
+            if held not in windows:
+                chosen = [unit for i, unit in enumerate(units) if held >> i & 1]
+                windows[held] = rows_between(initials_a + sum(unit.weight for unit in chosen),
+                                             initials_b + sum(unit.partner for unit in chosen))
+            return windows[held]
 
-        # An entry not found through the units taken so far can match at most
-        # the rest: once that cannot reach the threshold, stop.
-        reach = initials + sum(unit.weight for unit in units)
+        unit_bits: dict[str, int] = {}  # indexed skeleton -> the units (bit per unit) it is similar to
+        for i, unit in enumerate(units):
+            for word in unit.similar.words:
+                unit_bits[word] = unit_bits.get(word, 0) | 1 << i
+        skeletons, entries = self._skeletons, self._tokens
+
+        def fits(row: int) -> bool:
+            held = 0
+            for token in entries[row]:
+                held |= unit_bits.get(skeletons[token], 0)
+            low, high = window(held)
+            return low <= row < high
+
+        # An entry not found through the units taken so far can pair only
+        # with the rest: once that cannot reach the threshold, stop.
+        reach_a = initials_a + sum(unit.weight for unit in units)
+        reach_b = initials_b + sum(unit.partner for unit in units)
         for number, unit in enumerate(units):
-            end = bisect_right(weights, bounds.heaviest(reach) + _EPSILON)
-            if end <= lightest:
+            low, high = rows_between(reach_a, reach_b)
+            if high <= low:
                 break
-            alone = cutoff(1 << number)  # rows that pass on this word alone (if nothing contradicts)
-            others = 0
-            for other in units[number + 1:] + units[:number]:
-                others |= other.bits
-            for rows in unit.lists:
-                start, middle, stop = (bisect_left(rows, lightest), bisect_left(rows, alone),
-                                       bisect_left(rows, end))
-                found.update(rows[start:max(start, middle)])
-                # Heavier rows need more query words: check what their signature may hold.
-                for row in rows[max(start, middle):stop]:
-                    signature = signatures[row]
-                    if signature & others and row < cutoff(held(signature)):
-                        found.add(row)
-            reach -= unit.weight
+            alone_low, alone_high = window(1 << number)  # the rows this word alone can bring
+            alone_low, alone_high = max(low, alone_low), min(high, max(alone_low, alone_high))
+            # A row that also holds a word taken before was seen then (in its
+            # window then, as the reach only shrinks): only later words matter.
+            others = 0  # signature bits of an entry holding a later query word
+            for other in units[number + 1:]:
+                others |= other.similar.bits
+            for rows in unit.similar.lists:
+                start, first, last, stop = (bisect_left(rows, low), bisect_left(rows, alone_low),
+                                            bisect_left(rows, alone_high), bisect_left(rows, high))
+                first, last = max(start, first), max(start, first, last)
+                found.update(rows[first:last])
+                # Lighter or heavier rows need more query words: check what their
+                # signature says they may hold.
+                found.update(row for row in rows[start:first] if signatures[row] & others and fits(row))
+                found.update(row for row in rows[last:stop] if signatures[row] & others and fits(row))
+            reach_a -= unit.weight
+            reach_b -= unit.partner
         return found
 
     def _units(self, tokens: tuple[str, ...]) -> list[_Unit]:
-        units = []
-        for position, token in enumerate(tokens):
-            if len(token) > 1:
-                words = frozenset(self._similar_words(token))
-                lists = tuple(self._postings[word] for word in words)
-                bits = 0
-                for word in words:
-                    bits |= _signature_bit(word)
-                units.append(_Unit(position, _weight(token), words, lists, sum(map(len, lists)), bits))
-        return units
+        return [_Unit(position, _weight(token), self._similar_to(token))
+                for position, token in enumerate(tokens) if len(token) > 1]
+
+    def _similar_to(self, token: str) -> _Similar:
+        """Cached per index: the same query words come again and again."""
+        similar = self._similar.get(token)
+        if similar is None:
+            words = frozenset(self._similar_words(token))
+            lists = tuple(self._postings[word] for word in words)
+            bits = 0
+            for word in words:
+                bits |= _signature_bit(word)
+            partner = max((_RULES.weights.get(word, 1.0) for word in words), default=0.0)
+            similar = _Similar(words, lists, sum(map(len, lists)), bits, partner)
+            if len(self._similar) >= _SIMILAR_CACHE:
+                self._similar.clear()
+            self._similar[token] = similar
+        return similar
 
     def _joined_rows(self, tokens: tuple[str, ...]) -> set[int]:
         """Entries where two neighbouring words of one name are a word of the other."""
@@ -626,7 +800,7 @@ class NameIndex:
         found: set[int] = set()
         for unit in units:
             letters = {token[0] for i, token in enumerate(tokens) if len(token) > 1 and i != unit.position}
-            for word in unit.words:
+            for word in unit.similar.words:
                 for letter in letters:
                     found.update(self._initialled.get(f"{word} {letter}", ()))
         return found
@@ -641,7 +815,7 @@ class NameIndex:
         words.update(word for word in shorter if word in self._postings)
         for variant in (skeleton, *shorter):
             words.update(self._words_with_deletion(variant))
-        return {word for word in words if word == skeleton or _typo_possible(skeleton, word)}
+        return {word for word in words if word == skeleton or _typo(skeleton, word)}
 
     def _words_with_deletion(self, variant: str) -> Iterator[str]:
         hashes, key = self._deletion_hashes, hash(variant)
@@ -650,16 +824,14 @@ class NameIndex:
             yield self._vocabulary[self._deletion_words[at]]
             at += 1
 
-    def _best_per_entry(self, results: dict[int, tuple[float, bool]]) -> list[NameMatch]:
-        best: dict[int, tuple[float, bool, int]] = {}
-        for row, (score, partial) in results.items():
-            entry_id = self._ids[row]
-            known = best.get(entry_id)
-            if known is None or _rank((score, partial)) > _rank(known[:2]):
-                best[entry_id] = (score, partial, row)
-        matches = [NameMatch(entry_id, self._names[row], score, partial)
-                   for entry_id, (score, partial, row) in best.items()]
-        matches.sort(key=lambda m: (-m.score, m.partial, m.entry_id))
+    def _best_per_entry(self, results: dict[int, tuple[float, bool]], exact: frozenset[int]) -> list[NameMatch]:
+        ids, names, make = self._ids, self._names, NameMatch._make
+        ranked = sorted((-score, partial, row not in exact, ids[row], row) for row, (score, partial) in results.items())
+        matches, seen = [], set()
+        for score, partial, _, entry_id, row in ranked:
+            if entry_id not in seen:  # an entry's best name (or alias) comes first
+                seen.add(entry_id)
+                matches.append(make((entry_id, names[row], -score, partial)))
         return matches
 
 
