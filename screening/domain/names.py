@@ -84,7 +84,7 @@ class _Rules:
     split_prefixes: tuple[tuple[str, str], ...]  # (form, canonical word), longest form first
     min_rest: int
     weights: Mapping[str, float]  # skeleton -> weight
-    distinct: frozenset[str]  # skeletons of names never taken for each other's typo
+    distinct: frozenset[str]  # names never taken for each other's typo, spelled and as skeletons
     skeleton_similarity: float
     initial_similarity: float
     initial_weight: float
@@ -135,7 +135,8 @@ def _load_rules() -> _Rules:
         split_prefixes=tuple(prefixes),
         min_rest=data["split"]["min_rest"],
         weights=weights,
-        distinct=frozenset(skeleton_of(word) for word in data["distinct_names"]["words"]),
+        distinct=frozenset(form for word in data["distinct_names"]["words"]
+                           for form in (skeleton_of(word), spell(word))),
         skeleton_similarity=scoring["skeleton"],
         initial_similarity=scoring["initial"],
         initial_weight=scoring["initial_weight"],
@@ -291,7 +292,9 @@ def _word_similarity(a: str, b: str) -> float:
     sa, sb = _skeleton(a), _skeleton(b)
     if sa == sb:
         return _RULES.skeleton_similarity
-    return 1.0 - 1.0 / max(len(sa), len(sb)) if _typo(sa, sb) else 0.0
+    # A slip shows in the words as written or in their skeletons: the folds
+    # can hide one ("Santsoo" -> "sanso") as easily as reveal one.
+    return 1.0 - 1.0 / max(len(a), len(b)) if _typo(sa, sb) or _typo(a, b) else 0.0
 
 
 def _typo(sa: str, sb: str) -> bool:
@@ -553,7 +556,7 @@ class _Scorer:
         similar = tuple((i, similarity) for i, token in enumerate(self.query)
                         if (initial or self.query_initials[i] or skeleton in self.similar[i])
                         and (similarity := _word_similarity(token, word)))
-        kind = (similar, self.weights[word], len(word) == 1)
+        kind = (similar, self.weights[word], initial)
         code = self.codes[word] = self.kinds.setdefault(kind, len(self.kinds))
         return code
 
@@ -585,11 +588,13 @@ class NameIndex:
     _Bounds). A common word (Muhammad, Siti) costs little: alone, it cannot
     bring a longer entry to the threshold. The result is the same as scoring
     every entry with name_similarity.
+
+    Safe to search from many threads; the only state a search changes is a
+    cache of the indexed words similar to each query word.
     """
 
-    __slots__ = ("_ids", "_names", "_tokens", "_weights", "_signatures", "_skeletons", "_word_weights", "_postings",
-                 "_vocabulary", "_deletion_hashes", "_deletion_words", "_joined", "_initialled", "_exact",
-                 "_similar")
+    __slots__ = ("_ids", "_names", "_tokens", "_weights", "_signatures", "_forms", "_word_weights", "_postings",
+                 "_vocabulary", "_deletion_hashes", "_deletion_words", "_joined", "_initialled", "_exact", "_similar")
 
     def __init__(self, rows: Iterable[tuple[int, str]]):
         staged = []
@@ -615,12 +620,14 @@ class NameIndex:
         # A 64-bit signature of each entry's words' skeletons: "may this entry
         # hold that word?" without looking at its words (false yes possible).
         self._signatures = array("Q")
-        self._skeletons: dict[str, str] = {}  # every indexed word's skeleton, and weight
+        # Every indexed word's skeleton and weight; the skeletons themselves
+        # are added below, as their own skeleton.
+        self._forms: dict[str, str] = {}
         self._word_weights: dict[str, float] = {}
         for row, tokens in enumerate(self._tokens):
             for token in tokens:
-                if token not in self._skeletons:
-                    self._skeletons[token] = _skeleton(token)
+                if token not in self._word_weights:
+                    self._forms[token] = _skeleton(token)
                     self._word_weights[token] = _weight(token)
             skeletons = {_skeleton(token) for token in tokens if len(token) > 1}
             signature = 0
@@ -641,15 +648,17 @@ class NameIndex:
         # The words, sorted, of every name: the fast path. One row is kept as
         # an int, several as a tuple.
         self._exact = {key: rows[0] if len(rows) == 1 else tuple(rows) for key, rows in exact.items()}
-        # Typos: every skeleton long enough for one, by the hash of each
-        # string one letter shorter ("setiawan" under "etiawan", "stiawan",
-        # ...). Two skeletons one edit apart share such a string, or one is
-        # such a string of the other. Sorted hashes in an array, not a dict
-        # of strings: a fraction of the memory; a collision only adds a
-        # candidate word that the similarity rules then reject.
-        self._vocabulary = tuple(self._postings)
-        entries = sorted((hash(variant), number) for number, skeleton in enumerate(self._vocabulary)
-                         if len(skeleton) >= _RULES.typo_min_length for variant in _deletions(skeleton))
+        # Typos: every word and skeleton long enough for one (a typo is looked
+        # for in either, see _word_similarity), under the hash of each string
+        # one letter shorter ("setiawan" under "etiawan", "stiawan", ...). Two
+        # strings one edit apart share such a string, or one is such a string
+        # of the other. Sorted hashes in an array, not a dict of strings: a
+        # fraction of the memory; a collision only adds a candidate word that
+        # the similarity rules then reject.
+        self._forms.update((skeleton, skeleton) for skeleton in self._postings)
+        self._vocabulary = tuple(form for form in self._forms if len(form) >= _RULES.typo_min_length)
+        entries = sorted((hash(variant), number) for number, form in enumerate(self._vocabulary)
+                         for variant in _deletions(form))
         self._deletion_hashes = array("q", (h for h, _ in entries))
         self._deletion_words = array("i", (number for _, number in entries))
         self._similar: dict[str, _Similar] = {}  # a cache, the index's only mutable part
@@ -670,13 +679,18 @@ class NameIndex:
         if not tokens or (limit is not None and limit < 1):
             return []
         exact = frozenset(self._exact_rows(tokens) if threshold <= 1.0 else ())
-        if limit is not None and len(exact) >= limit:
+        if limit is None:
+            return self._search(tokens, threshold, exact)
+        if len(exact) >= limit:
             found = self._best_per_entry(dict.fromkeys(exact, _SAME), exact)
             if len(found) >= limit:
                 return found[:limit]
+        return self._search(tokens, threshold, exact)[:limit]
+
+    def _search(self, tokens: tuple[str, ...], threshold: float, exact: frozenset[int]) -> list[NameMatch]:
         results = dict.fromkeys(exact, _SAME)  # row -> (score, partial)
         joinable = self._joined_rows(tokens)
-        scorer = _Scorer(tokens, self._word_weights, self._skeletons,
+        scorer = _Scorer(tokens, self._word_weights, self._forms,
                          {i: self._similar_to(token).words for i, token in enumerate(tokens) if len(token) > 1})
         entries, score = self._tokens, scorer.score
         scores: dict[tuple[str, ...], tuple[float, bool]] = {}  # rows with the same words share a tuple
@@ -688,8 +702,7 @@ class NameIndex:
                     result = scores[entry] = _similarity(tokens, entry) if row in joinable else score(entry)
                 if result[0] >= threshold and result[0] > 0:
                     results[row] = result
-        found = self._best_per_entry(results, exact)
-        return found if limit is None else found[:limit]
+        return self._best_per_entry(results, exact)
 
     def _exact_rows(self, tokens: tuple[str, ...]) -> tuple[int, ...]:
         rows = self._exact.get(tuple(sorted(tokens)), ())
@@ -729,7 +742,7 @@ class NameIndex:
         for i, unit in enumerate(units):
             for word in unit.similar.words:
                 unit_bits[word] = unit_bits.get(word, 0) | 1 << i
-        skeletons, entries = self._skeletons, self._tokens
+        skeletons, entries = self._forms, self._tokens
 
         def fits(row: int) -> bool:
             held = 0
@@ -806,18 +819,24 @@ class NameIndex:
         return found
 
     def _similar_words(self, token: str) -> set[str]:
-        """Indexed skeletons of words with a similarity to `token` (besides initials)."""
+        """Skeletons of the indexed words with a similarity to `token` (besides initials).
+
+        Maybe a few more (two words can share a skeleton): the scorer decides.
+        """
         skeleton = _skeleton(token)
         words = {skeleton} if skeleton in self._postings else set()
-        if len(skeleton) < _RULES.typo_min_length:
-            return words
-        shorter = _deletions(skeleton)
-        words.update(word for word in shorter if word in self._postings)
-        for variant in (skeleton, *shorter):
-            words.update(self._words_with_deletion(variant))
-        return {word for word in words if word == skeleton or _typo(skeleton, word)}
+        for form in {token, skeleton}:
+            if len(form) < _RULES.typo_min_length:
+                continue
+            shorter = _deletions(form)
+            found = [variant for variant in shorter if variant in self._forms]
+            for variant in (form, *shorter):
+                found.extend(self._forms_with_deletion(variant))
+            words.update(self._forms[other] for other in found if _typo(form, other))
+        return words
 
-    def _words_with_deletion(self, variant: str) -> Iterator[str]:
+    def _forms_with_deletion(self, variant: str) -> Iterator[str]:
+        """Indexed words and skeletons that are `variant` with one more letter (or a hash collision)."""
         hashes, key = self._deletion_hashes, hash(variant)
         at = bisect_left(hashes, key)
         while at < len(hashes) and hashes[at] == key:

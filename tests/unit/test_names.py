@@ -269,6 +269,14 @@ def test_typos_of_long_words_match(a, b):
     assert 0.8 < score(a, b) < 1.0
 
 
+@pytest.mark.parametrize(("a", "b"), [
+    ("Ridwan Santsoo", "Ridwan Santoso"),  # the skeleton reads "ts" as "s": the slip is in the word
+    ("Purudiynto Hadi", "Purudiyanto Hadi"),  # the skeleton reads "iya" as "ia"
+])
+def test_a_typo_hidden_by_the_skeleton_is_still_a_typo(a, b):
+    assert score(a, b) > DEFAULT_REVIEW_THRESHOLD
+
+
 def test_a_typo_of_a_common_word_alone_is_weak_evidence():
     assert score("Gunawan", "Gunwan") < DEFAULT_REVIEW_THRESHOLD
     assert score("Hendra Gunawan", "Hendra Gunwan") > DEFAULT_REVIEW_THRESHOLD
