@@ -29,6 +29,8 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+from reporting import MIB, progress
+
 # Telkomsel, Indosat, XL, Axis, Tri and Smartfren mobile prefixes (after +62).
 MOBILE_PREFIXES = ("811", "812", "813", "821", "822", "823", "851", "852", "853", "814", "815", "816",
                    "855", "856", "857", "858", "817", "818", "819", "859", "877", "878", "831", "832",
@@ -49,7 +51,6 @@ COMMENT_EVERY = 10_000
 BLANK_EVERY = 5_000
 CATEGORIES = ("fraud", "fraud", "fraud", "victim", "witness", "official", "narcotics", "other")
 HEADER = "pattern;category;action;reason;source;expires_at;scope"
-MIB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -137,10 +138,6 @@ def run(title: str, args: list[str], database: Path) -> Run:
 def count(database: Path) -> int:
     with closing(sqlite3.connect(database)) as conn:
         return conn.execute("SELECT count(*) FROM blocklist").fetchone()[0]
-
-
-def progress(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def report(args: argparse.Namespace, held: dict[str, int], file_mib: float, runs: list[Run]) -> str:

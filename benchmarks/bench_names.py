@@ -35,6 +35,8 @@ from rapidfuzz import fuzz, process
 
 from screening.domain.names import DEFAULT_REVIEW_THRESHOLD, NameIndex, normalize_name
 
+from reporting import cpu_model, mib, progress, table, timer_overhead_ns
+
 # --- the names -----------------------------------------------------------------------
 
 # Most common first: drawn with weight 1 / rank ** ZIPF.
@@ -358,30 +360,7 @@ def time_brute_force(choices: list[str], queries: Sequence[Query]) -> Latency:
     return Latency.of(durations)
 
 
-def timer_overhead_ns(samples: int = 100_000) -> float:
-    """Median of two back-to-back perf_counter_ns() calls: included in every figure."""
-    clock = time.perf_counter_ns
-    gaps = []
-    for _ in range(samples):
-        started = clock()
-        gaps.append(clock() - started)
-    return statistics.median(gaps)
-
-
-def progress(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
 # --- the report -------------------------------------------------------------------------------
-
-def table(header: Sequence[str], rows: Sequence[Sequence[str]], text_columns: int = 1) -> str:
-    align = ["---"] * text_columns + ["--:"] * (len(header) - text_columns)
-    lines = [header, align, *rows]
-    return "\n".join("| " + " | ".join(line) + " |" for line in lines)
-
-
-def mib(value: int | None) -> str:
-    return "-" if value is None else f"{value / (1024 * 1024):,.1f}"
 
 
 def report(args: argparse.Namespace, results: list[SizeResult], overhead: float, seconds: float) -> str:
@@ -439,17 +418,6 @@ def report(args: argparse.Namespace, results: list[SizeResult], overhead: float,
         + table(("names", *(kind for kind, _ in QUERY_MIX)), found_rows),
         f"Whole run: {seconds:.0f} s wall.",
     )) + "\n"
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 # --- command line ------------------------------------------------------------------------------

@@ -31,6 +31,8 @@ from screening.domain.blocklist import BlockRow, BlockTable, Category, Scope, Sc
 from screening.domain.model import BlockAction
 from screening.domain.patterns import PatternKind, load_pattern
 
+from reporting import cpu_model, mib, progress, table, timer_overhead_ns
+
 # Telkomsel, Indosat, XL, Axis, Tri and Smartfren mobile prefixes (after +62),
 # as in bench_scale.py.
 MOBILE_PREFIXES = ("811", "812", "813", "821", "822", "823", "851", "852", "853", "814", "815", "816",
@@ -58,7 +60,6 @@ LOOKUP_MIX = (("exact hit", 0.40), ("prefix hit", 0.10), ("wildcard hit", 0.10),
 LOOKUP_KIND = {"exact hit": PatternKind.EXACT, "prefix hit": PatternKind.PREFIX,
                "wildcard hit": PatternKind.WILDCARD, "range hit": PatternKind.RANGE, "miss": None}
 WARM_UP = 10_000
-MIB = 1024 * 1024
 
 
 # --- the entries -------------------------------------------------------------
@@ -251,30 +252,7 @@ def time_lookups(table: BlockTable, lookups: list[Lookup]) -> array:
     return durations
 
 
-def timer_overhead_ns(samples: int = 100_000) -> float:
-    """Median of two back-to-back perf_counter_ns() calls: included in every figure."""
-    clock = time.perf_counter_ns
-    gaps = []
-    for _ in range(samples):
-        started = clock()
-        gaps.append(clock() - started)
-    return statistics.median(gaps)
-
-
-def progress(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
 # --- the report ------------------------------------------------------------------
-
-def table(header: Sequence[str], rows: Sequence[Sequence[str]], text_columns: int = 1) -> str:
-    align = ["---"] * text_columns + ["--:"] * (len(header) - text_columns)
-    lines = [header, align, *rows]
-    return "\n".join("| " + " | ".join(line) + " |" for line in lines)
-
-
-def mib(value: int | None) -> str:
-    return "-" if value is None else f"{value / MIB:,.1f}"
 
 
 def report(args: argparse.Namespace, results: list[SizeResult], overhead: float, seconds: float) -> str:
@@ -331,17 +309,6 @@ def report(args: argparse.Namespace, results: list[SizeResult], overhead: float,
         + table(("entries", *(kind for kind, _ in LOOKUP_MIX)), outcome_rows),
         f"Whole run: {seconds:.0f} s wall.",
     )) + "\n"
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 # --- command line ------------------------------------------------------------------

@@ -39,6 +39,8 @@ from screening.domain.numbers import normalize
 from screening.domain.policy import build_policy_set
 from screening.store.sqlite import SqliteStore
 
+from reporting import MIB, cpu_model, mib, progress, table
+
 # The national mix: 2,000,000 approved numbers of 270,000 inmates, 500,000
 # blocked and 100,000 privileged numbers; smaller runs keep the proportions.
 NATIONAL_ENTRIES = 2_600_000
@@ -74,7 +76,6 @@ REQUEST_MIX = (
 )
 MANY_NUMBERS_SHARE = 0.01  # "many numbers": the 1% of inmates with the longest lists
 REGION = "ID"
-MIB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -465,10 +466,6 @@ def measure_size(folder: Path, entries: int, args: argparse.Namespace, trace: bo
     return SizeResult(build, load, screening)
 
 
-def progress(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
 # --- the report ------------------------------------------------------------
 
 def report(args: argparse.Namespace, full: SizeResult, by_size: list[SizeResult], seconds: float) -> str:
@@ -493,17 +490,6 @@ def machine_section(args: argparse.Namespace) -> str:
         ("Seed", str(args.seed)),
     ]
     return "## Machine\n\n" + table(("", ""), rows, text_columns=2)
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def build_section(by_size: list[SizeResult]) -> str:
@@ -569,18 +555,6 @@ def flatness_row(result: SizeResult) -> tuple[str, ...]:
 def latency_cells(latency: Latency) -> tuple[str, ...]:
     return (f"{latency.count:,}", *(f"{value:.1f}" for value in
                                     (latency.p50, latency.p90, latency.p99, latency.max)))
-
-
-def mib(nbytes: int) -> str:
-    return f"{nbytes / MIB:,.1f}"
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]], text_columns: int = 1) -> str:
-    """Markdown table; the first `text_columns` left-aligned, the others (numbers) right."""
-    lines = ["| " + " | ".join(headers) + " |",
-             "|" + "|".join(":---" if i < text_columns else "---:" for i in range(len(headers))) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 # --- main ------------------------------------------------------------------

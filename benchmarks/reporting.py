@@ -1,0 +1,48 @@
+"""What every benchmark script prints the same way: progress lines, the
+machine, timer overhead and Markdown tables."""
+
+from __future__ import annotations
+
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+
+MIB = 1024 * 1024
+
+
+def progress(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def timer_overhead_ns(samples: int = 100_000) -> float:
+    """Median of two back-to-back perf_counter_ns() calls: included in every figure."""
+    clock = time.perf_counter_ns
+    gaps = []
+    for _ in range(samples):
+        started = clock()
+        gaps.append(clock() - started)
+    return statistics.median(gaps)
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]], text_columns: int = 1) -> str:
+    """Markdown table; the first `text_columns` left-aligned, the others (numbers) right."""
+    align = ["---"] * text_columns + ["--:"] * (len(header) - text_columns)
+    lines = [header, align, *rows]
+    return "\n".join("| " + " | ".join(line) + " |" for line in lines)
+
+
+def mib(value: int | None) -> str:
+    return "-" if value is None else f"{value / MIB:,.1f}"
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
