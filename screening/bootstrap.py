@@ -17,7 +17,7 @@ from screening.domain.engine import ScreeningEngine
 from screening.metrics import MeteredScreener, ScreeningMetrics
 from screening.reloader import ListReloader
 from screening.screener import CallScreener
-from screening.store import open_store
+from screening.store import open_store, sqlite_path
 from screening.store.base import Store
 from screening.store.decision_log import DecisionLog, SqliteDecisionLog
 
@@ -93,12 +93,7 @@ def decision_log_path(settings: Settings) -> Path:
     database as <name>-decisions.db."""
     if settings.decision_log:
         return Path(settings.decision_log)
-    database = settings.database
-    if database.startswith("sqlite:///"):
-        database = database[len("sqlite:///"):]
-    elif database.startswith("file://"):
-        database = database[len("file://"):]
-    path = Path(database)
+    path = Path(sqlite_path(settings.database))
     return path.with_name(f"{path.stem}-decisions{path.suffix or '.db'}")
 
 

@@ -13,24 +13,25 @@ def open_store(database: str) -> Store:
     "screening.db", "/var/lib/screening/screening.db" and
     "sqlite:///var/lib/screening/screening.db" all open a SQLite file.
     """
+    from screening.store.sqlite import SqliteStore
+
+    return SqliteStore(sqlite_path(database))
+
+
+def sqlite_path(database: str) -> str:
+    """The SQLite file a database setting names; StoreError for anything else."""
     if not database or not database.strip():
         raise StoreError("no database given (--database, SCREENING_DATABASE or `database` in the config file)")
     scheme = urlsplit(database).scheme if "://" in database else ""
-    if scheme in ("", "file"):
-        from screening.store.sqlite import SqliteStore
-
-        path = urlsplit(database).path if scheme else database
-        return SqliteStore(unquote(path) if scheme else path)
+    if scheme == "":
+        return database
+    if scheme == "file":
+        return unquote(urlsplit(database).path)
     if scheme == "sqlite":
-        from screening.store.sqlite import SqliteStore
-
         # sqlite:///relative.db and sqlite:////absolute.db, as SQLAlchemy reads them.
-        return SqliteStore(unquote(database[len("sqlite:///"):]) if database.startswith("sqlite:///")
-                           else _bad_sqlite_url(database))
+        if not database.startswith("sqlite:///"):
+            raise StoreError(f"{database!r}: a SQLite URL is sqlite:///relative/path or sqlite:////absolute/path")
+        return unquote(database[len("sqlite:///"):])
     if scheme in ("postgres", "postgresql"):
         raise StoreError("PostgreSQL is not supported yet; use a SQLite file path")
     raise StoreError(f"unknown database URL scheme {scheme!r}; give a file path or sqlite:///path")
-
-
-def _bad_sqlite_url(database: str):
-    raise StoreError(f"{database!r}: a SQLite URL is sqlite:///relative/path or sqlite:////absolute/path")

@@ -140,3 +140,19 @@ def test_unwritable_location_is_a_clear_error(tmp_path):
     blocker.write_text("")
     with pytest.raises(StoreError, match="cannot create database"):
         SqliteStore(blocker / "lists.db")
+
+
+@pytest.mark.parametrize("database, decisions", [
+    ("lists.db", "lists-decisions.db"),
+    ("/var/lib/screening/screening.db", "/var/lib/screening/screening-decisions.db"),
+    ("sqlite:////var/lib/screening/screening.db", "/var/lib/screening/screening-decisions.db"),
+    ("file:///var/lib/s%20s/screening", "/var/lib/s s/screening-decisions.db"),
+])
+def test_the_decision_log_lives_beside_the_lists(database, decisions):
+    from pathlib import Path
+
+    from screening.bootstrap import decision_log_path
+    from screening.config import Settings
+
+    assert decision_log_path(Settings(database=database)) == Path(decisions)
+    assert decision_log_path(Settings(database=database, decision_log="/x/d.db")) == Path("/x/d.db")
