@@ -11,8 +11,9 @@ import time
 from collections.abc import Callable
 
 from screening.domain.behaviour import RecentCalls, behaviour_findings, outside_hours
+from screening.domain.contacts import called_party_mismatch
 from screening.domain.errors import ListsNotLoaded
-from screening.domain.lists import ListSnapshot
+from screening.domain.lists import Contact, ListSnapshot
 from screening.domain.model import (
     BlockAction,
     Decision,
@@ -23,7 +24,6 @@ from screening.domain.model import (
     ScreenRequest,
     Screening,
 )
-from screening.domain.names import name_similarity
 from screening.domain.numbers import DialedNumber, normalize
 from screening.domain.patterns import PatternKind
 from screening.domain.policy import Policy, PolicySet, TypeAction
@@ -145,13 +145,13 @@ _TYPE_RANK = {TypeAction.ALLOW: 0, TypeAction.SCREEN: 1, TypeAction.REVIEW: 2, T
 
 
 def _allowlist(snapshot: ListSnapshot, request: ScreenRequest, number: DialedNumber, policy: Policy,
-               type_action: TypeAction, findings: list[Finding]) -> tuple[int, str] | None:
-    """The approval (entry id, contact name) of this number, if any; adds the finding."""
+               type_action: TypeAction, findings: list[Finding]) -> Contact | None:
+    """The approval of this number, if any; adds the finding."""
     contact = snapshot.allowlist.find_contact(request.inmate_id, request.facility_id, number.key) \
         if number.key else None
     if contact is not None:
         findings.append(Finding(Reason.ALLOWLISTED, f"{number.e164} is on the approved list of inmate "
-                                f"{request.inmate_id}", Decision.ALLOW, f"allowlist:{contact[0]}"))
+                                f"{request.inmate_id}", Decision.ALLOW, f"allowlist:{contact.entry_id}"))
         return contact
     shown = number.e164 or number.short_code
     if type_action is TypeAction.ALLOW:
@@ -167,7 +167,7 @@ def _allowlist(snapshot: ListSnapshot, request: ScreenRequest, number: DialedNum
     return None
 
 
-def _called_party(snapshot: ListSnapshot, request: ScreenRequest, policy: Policy, contact: tuple[int, str] | None,
+def _called_party(snapshot: ListSnapshot, request: ScreenRequest, policy: Policy, contact: Contact | None,
                   findings: list[Finding]) -> None:
     """The watchlist and contact-consistency rules, on the called party's name."""
     name = request.called_party_name.strip()
@@ -182,13 +182,12 @@ def _called_party(snapshot: ListSnapshot, request: ScreenRequest, policy: Policy
                                 f"called party {name!r} matches watchlist {hit.category.label} {hit.name!r}{partly}",
                                 Decision.DENY if deny else Decision.REVIEW, f"watchlist:{hit.entry_id}",
                                 round(hit.score, 3)))
-    if contact is not None and contact[1]:
-        entry_id, registered = contact
-        similarity = name_similarity(name, registered)
-        if similarity.score < thresholds.contact_threshold:
-            findings.append(Finding(Reason.CONTACT_NAME_MISMATCH,
-                                    f"called party {name!r} is not {registered!r}, registered for this number",
-                                    Decision.REVIEW, f"allowlist:{entry_id}", round(similarity.score, 3)))
+    if contact is not None and contact.name:
+        # Names and relationships both count: "Mama" may be the registered mother.
+        mismatch = called_party_mismatch(name, contact.name, contact.relationship, thresholds.contact_threshold)
+        if mismatch is not None:
+            findings.append(Finding(Reason.CONTACT_NAME_MISMATCH, mismatch.detail, Decision.REVIEW,
+                                    f"allowlist:{contact.entry_id}", round(mismatch.score, 3)))
 
 
 def _strongest(findings: list[Finding]) -> Decision:

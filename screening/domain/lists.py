@@ -13,7 +13,9 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
+from screening.domain import relationships
 from screening.domain.blocklist import BlockTable
 from screening.domain.errors import InvalidEntry
 from screening.domain.watchlist import Watchlist
@@ -53,21 +55,31 @@ class NumberTable:
         return sum(a.itemsize * len(a) for a in (self._keys, self._ids, self._tags))
 
 
+class Contact(NamedTuple):
+    """The approval of a number, as find_contact returns it."""
+
+    entry_id: int
+    name: str  # the contact's registered name, "" if none
+    relationship: str  # its canonical kind (relationships.KINDS), "unknown" if none or not understood
+
+
 class Allowlist:
     """Per-inmate approved numbers, in compressed sparse rows.
 
     Each inmate owns the slice offsets[i]:offsets[i+1] of the number arrays,
     sorted by number. An entry may be limited to one facility (facility code
     > 0) or hold in every facility (code 0). The contacts' registered names
-    are one joined string with offsets: no string object per entry.
+    are one joined string with offsets: no string object per entry; their
+    relationships one byte each, the code of the canonical kind.
     """
 
     __slots__ = ("_inmates", "_facilities", "_offsets", "_keys", "_ids", "_facility_codes", "_names",
-                 "_name_offsets")
+                 "_name_offsets", "_relationships")
 
     def __init__(self, rows: Iterable[tuple] = ()):
         """rows: (inmate id, number key, entry id, facility id or ""[, contact
-        name]), grouped by inmate and sorted by number key within each inmate."""
+        name[, relationship as registered]]), grouped by inmate and sorted by
+        number key within each inmate."""
         self._inmates: dict[str, int] = {}
         self._facilities: dict[str, int] = {"": 0}
         self._offsets = array("q", [0])
@@ -75,9 +87,10 @@ class Allowlist:
         self._ids = array("q")
         self._facility_codes = array("i")
         self._name_offsets = array("q", [0])
+        self._relationships = array("b")
         names: list[str] = []
         current, previous_key = None, -1
-        for inmate, key, entry_id, facility, *name in rows:
+        for inmate, key, entry_id, facility, *contact in rows:
             if inmate != current:
                 if inmate in self._inmates:
                     raise InvalidEntry(f"allowlist rows must be grouped by inmate; {inmate!r} came twice")
@@ -91,8 +104,9 @@ class Allowlist:
             self._keys.append(key)
             self._ids.append(entry_id)
             self._facility_codes.append(self._facilities.setdefault(facility, len(self._facilities)))
-            names.append(name[0] if name else "")
+            names.append(contact[0] if contact else "")
             self._name_offsets.append(self._name_offsets[-1] + len(names[-1]))
+            self._relationships.append(relationships.code_of(contact[1]) if len(contact) > 1 else 0)
         if current is not None:
             self._offsets.append(len(self._keys))
         self._names = "".join(names)
@@ -109,12 +123,13 @@ class Allowlist:
         i = self._find(inmate, facility, key)
         return None if i < 0 else self._ids[i]
 
-    def find_contact(self, inmate: str, facility: str, key: int) -> tuple[int, str] | None:
-        """(entry id, registered contact name) of the approval, or None."""
+    def find_contact(self, inmate: str, facility: str, key: int) -> Contact | None:
+        """The approval of this number for this inmate in this facility, or None."""
         i = self._find(inmate, facility, key)
         if i < 0:
             return None
-        return self._ids[i], self._names[self._name_offsets[i]:self._name_offsets[i + 1]]
+        return Contact(self._ids[i], self._names[self._name_offsets[i]:self._name_offsets[i + 1]],
+                       relationships.KINDS[self._relationships[i]])
 
     def _find(self, inmate: str, facility: str, key: int) -> int:
         row = self._inmates.get(inmate)
@@ -131,7 +146,8 @@ class Allowlist:
         return -1
 
     def nbytes(self) -> int:
-        arrays = (self._offsets, self._keys, self._ids, self._facility_codes, self._name_offsets)
+        arrays = (self._offsets, self._keys, self._ids, self._facility_codes, self._name_offsets,
+                  self._relationships)
         return sum(a.itemsize * len(a) for a in arrays) + len(self._names)
 
 

@@ -337,6 +337,34 @@ def name_similarity(a: str, b: str) -> NameScore:
     return NameScore(score, partial, b)
 
 
+def words_within(part: str, whole: str) -> bool:
+    """Is every word of name `part` a word of name `whole`, each a different one?
+
+    What family members say: "Siti" or "Ibu Siti" for Siti Aminah, "Budi"
+    for Budi Santoso. name_similarity scores those low (a common first name
+    is little evidence), rightly for a watchlist; this is the question of a
+    contact already registered under `whole`. Words match as in
+    name_similarity (spellings, typos, initials), but one word of `part`
+    outside `whole` answers no, and initials alone say nothing.
+    """
+    part_words, whole_words = normalize_name(part), normalize_name(whole)
+    # More words than `whole` has cannot each be a different one of them (and
+    # a long request name must not make the search below try every pairing).
+    return len(part_words) <= len(whole_words) and _within(part_words, whole_words, 0, False)
+
+
+def _within(part: tuple[str, ...], whole: tuple[str, ...], used: int, words: bool) -> bool:
+    """`used`: bits of the words of `whole` taken; `words`: a word, not an initial, matched."""
+    if not part:
+        return words
+    first, rest = part[0], part[1:]
+    for j, word in enumerate(whole):
+        if not used >> j & 1 and _word_similarity(first, word) and _within(
+                rest, whole, used | 1 << j, words or (len(first) > 1 and len(word) > 1)):
+            return True
+    return False
+
+
 def _similarity(ta: tuple[str, ...], tb: tuple[str, ...], joinable: bool = True) -> tuple[float, bool]:
     """(score, partial) of two normalized names; the best over joined-word readings.
 

@@ -77,9 +77,9 @@ class SqliteStore(Store):
             version = conn.execute("SELECT version FROM list_version").fetchone()[0]
             # Ordering by (length, text) of "+digits" is numeric order of the keys.
             allowlist = Allowlist(
-                (inmate, int(number[1:]), entry_id, facility, name)
-                for inmate, number, entry_id, facility, name in conn.execute(
-                    "SELECT inmate_id, number, id, facility_id, name FROM allowlist "
+                (inmate, int(number[1:]), entry_id, facility, name, relationship)
+                for inmate, number, entry_id, facility, name, relationship in conn.execute(
+                    "SELECT inmate_id, number, id, facility_id, name, relationship FROM allowlist "
                     "ORDER BY inmate_id, length(number), number"
                 )
             )

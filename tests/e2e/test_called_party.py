@@ -75,6 +75,41 @@ def test_contact_consistency_through_check(lists):
     assert [f["reason"] for f in answer["findings"]] == ["REASON_ALLOWLISTED", "REASON_CONTACT_NAME_MISMATCH"]
 
 
+BROTHER = "0813-2222-3333"
+
+
+def test_relationships_through_grpc(lists, start_server):
+    lists("allowlist", "add", "A-1", BROTHER, "--name", "Budi Santoso", "--relationship", "Kakak Laki-laki",
+          "--reason", "r")
+    server = start_server()
+    # The registered mother, said as a relationship or with part of her name.
+    for said in ("Mama", "Bunda", "Mama Siti", "Siti"):
+        mother = server.screen(MOTHER, inmate="A-1", called_party_name=said)
+        assert mother.decision == pb.DECISION_ALLOW and not findings(mother, pb.REASON_CONTACT_NAME_MISMATCH), said
+    assert not findings(server.screen(BROTHER, inmate="A-1", called_party_name="Kakak"),
+                        pb.REASON_CONTACT_NAME_MISMATCH)
+    # "Mama" on the brother's number does not fit.
+    answer = server.screen(BROTHER, inmate="A-1", called_party_name="Mama")
+    [mismatch] = findings(answer, pb.REASON_CONTACT_NAME_MISMATCH)
+    assert answer.decision == pb.DECISION_REVIEW and mismatch.effect == pb.DECISION_REVIEW
+    assert mismatch.entry_id == "allowlist:2"
+    assert mismatch.detail == ("called party 'Mama' does not fit the registered relationship older brother of "
+                               "'Budi Santoso'")
+
+
+def test_relationships_through_check(lists):
+    lists("allowlist", "add", "A-1", BROTHER, "--name", "Budi Santoso", "--relationship", "brother", "--reason", "r")
+    mother = check_json(lists, "A-1", MOTHER, "Mama")
+    assert mother["decision"] == "DECISION_ALLOW"
+    assert [f["reason"] for f in mother["findings"]] == ["REASON_ALLOWLISTED"]
+    answer = check_json(lists, "A-1", BROTHER, "Mama")
+    assert answer["decision"] == "DECISION_REVIEW"
+    assert [f["reason"] for f in answer["findings"]] == ["REASON_ALLOWLISTED", "REASON_CONTACT_NAME_MISMATCH"]
+    text = lists("check", "--facility", "LP-A", "--inmate", "A-1", "--number", BROTHER, "--name", "Mama").stdout
+    assert ("CONTACT_NAME_MISMATCH: called party 'Mama' does not fit the registered relationship brother of "
+            "'Budi Santoso'") in text
+
+
 def test_conflicting_registrations_warn_and_count(lists, start_server):
     same = lists("allowlist", "add", "A-2", MOTHER, "--name", "Siti Aminah", "--reason", "sister's mother too")
     assert "not the same person" not in same.stderr

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from screening.domain.blocklist import Category, Scope
 from screening.domain.entries import AllowlistEntry, BlockEntry, Change, PrivilegedEntry
+from screening.domain.lists import Contact
 from screening.domain.model import BlockAction, PrivilegedKind
 from screening.domain.numbers import normalize
 from screening.store import open_store
@@ -85,6 +86,17 @@ def test_snapshot_holds_every_list_at_its_version(store):
     assert snapshot.blocked.find(628091234567, 12, "LP-X", "A-1", now=0) is None
     assert snapshot.blocked.find(628091234567, 12, "LP-X", "A-0", now=1893456000) is None  # expired
     assert snapshot.shared_approvals.find(6281234567890) is None
+
+
+def test_snapshot_carries_each_contacts_name_and_relationship(store):
+    mother = store.add(AllowlistEntry("A-1", "+6281234567890", "Ibu Siti Aminah", "Ibu Kandung", "LP-A"), WHY)
+    brother = store.add(AllowlistEntry("A-1", "+6281298765432", "Budi Santoso", "kakak laki-laki"), WHY)
+    other = store.add(AllowlistEntry("A-2", "+6281234567890", "Siti Aminah"), WHY)
+    allowlist = store.snapshot().allowlist
+    assert allowlist.find_contact("A-1", "LP-A", 6281234567890) == Contact(mother.id, "Ibu Siti Aminah", "mother")
+    assert allowlist.find_contact("A-1", "LP-B", 6281298765432) == Contact(brother.id, "Budi Santoso",
+                                                                           "older_brother")
+    assert allowlist.find_contact("A-2", "LP-A", 6281234567890) == Contact(other.id, "Siti Aminah", "unknown")
 
 
 def test_database_files_are_owner_only(tmp_path):

@@ -14,10 +14,10 @@ def key(number: str) -> int:
 
 
 def make_snapshot(version=1, allow=(), privileged=(), blocked=()):
-    """allow: (inmate, number[, facility]); privileged: numbers;
-    blocked: (pattern, BlockAction[, Category, Scope, expires_at])."""
+    """allow: (inmate, number[, facility[, contact name[, relationship]]]);
+    privileged: numbers; blocked: (pattern, BlockAction[, Category, Scope, expires_at])."""
     allow_rows = sorted(
-        ((a[0], key(a[1]), i + 1, a[2] if len(a) > 2 else "") for i, a in enumerate(allow)),
+        ((a[0], key(a[1]), i + 1, a[2] if len(a) > 2 else "", *a[3:]) for i, a in enumerate(allow)),
         key=lambda r: (r[0], r[1]),
     )
     privileged_rows = sorted((key(n), i + 1, PrivilegedKind.ATTORNEY) for i, n in enumerate(privileged))

@@ -1,7 +1,7 @@
 import pytest
 
 from screening.domain.errors import InvalidEntry
-from screening.domain.lists import Allowlist, NumberTable
+from screening.domain.lists import Allowlist, Contact, NumberTable
 
 
 def test_number_table_finds_every_key_and_nothing_else():
@@ -53,3 +53,26 @@ def test_allowlist_refuses_inmates_split_across_groups_and_unsorted_numbers():
         Allowlist([("a", 1, 1, ""), ("b", 1, 2, ""), ("a", 2, 3, "")])
     with pytest.raises(InvalidEntry, match="sorted"):
         Allowlist([("a", 2, 1, ""), ("a", 1, 2, "")])
+
+
+def test_allowlist_contacts_carry_name_and_relationship_kind():
+    allow = Allowlist([
+        ("A-1", 10, 1, "", "Ibu Siti Aminah", "Ibu Kandung"),
+        ("A-1", 20, 2, "LP-A", "Budi Santoso", "kakak laki-laki"),
+        ("A-1", 30, 3, "", "Rina", "tukang ojek"),
+        ("A-1", 40, 4, "", "Dewi"),
+        ("A-1", 50, 5, ""),
+    ])
+    assert allow.find_contact("A-1", "LP-A", 10) == Contact(1, "Ibu Siti Aminah", "mother")
+    assert allow.find_contact("A-1", "LP-A", 20) == Contact(2, "Budi Santoso", "older_brother")
+    assert allow.find_contact("A-1", "LP-A", 30).relationship == "unknown"  # not understood: not guessed
+    assert allow.find_contact("A-1", "LP-A", 40) == Contact(4, "Dewi", "unknown")
+    assert allow.find_contact("A-1", "LP-A", 50) == Contact(5, "", "unknown")
+    assert allow.find_contact("A-1", "LP-B", 20) is None
+
+
+def test_allowlist_relationship_costs_one_byte_per_entry():
+    rows = [("A-1", k, k, "", "", "") for k in range(1000)]
+    with_kinds = [("A-1", k, k, "", "", "mother") for k in range(1000)]
+    assert Allowlist(with_kinds).nbytes() == Allowlist(rows).nbytes()
+    assert Allowlist(rows).nbytes() == 8 * 2 + 1000 * (8 + 8 + 4 + 8 + 1) + 8
