@@ -174,13 +174,13 @@ def _called_party(snapshot: ListSnapshot, request: ScreenRequest, policy: Policy
     if not name:
         return
     thresholds = policy.names
-    for hit in snapshot.watchlist.search(name, request.facility_id, request.inmate_id, thresholds.review_threshold):
+    for hit in snapshot.watchlist.hits(name, request.facility_id, request.inmate_id, thresholds.review_threshold,
+                                       thresholds.deny_threshold, thresholds.max_watchlist_findings):
         # A one-word name found inside a longer one is never proof: REVIEW at most.
-        deny = hit.action is BlockAction.DENY and hit.score >= thresholds.deny_threshold and not hit.partial
         partly = ", partial match" if hit.partial else ""
         findings.append(Finding(Reason.WATCHLIST_MATCH,
                                 f"called party {name!r} matches watchlist {hit.category.label} {hit.name!r}{partly}",
-                                Decision.DENY if deny else Decision.REVIEW, f"watchlist:{hit.entry_id}",
+                                Decision.DENY if hit.denies else Decision.REVIEW, f"watchlist:{hit.entry_id}",
                                 round(hit.score, 3)))
     if contact is not None and contact.name:
         # Names and relationships both count: "Mama" may be the registered mother.

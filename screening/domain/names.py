@@ -21,13 +21,14 @@ same person, never proof of it.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import sys
 import tomllib
 import unicodedata
 from array import array
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import NamedTuple
@@ -42,6 +43,10 @@ class NameScore:
     score: float  # 0..1
     partial: bool  # one name's words all matched inside a longer name: REVIEW at most
     matched: str  # the second name, as given
+
+
+# accept(entry_id): may this entry count? (a search's filter, asked before scoring)
+Accept = Callable[[int], bool]
 
 
 class NameMatch(NamedTuple):
@@ -171,6 +176,7 @@ def _apply(rewrites: tuple[_Rewrite, ...], word: str) -> str:
 _RULES = _load_rules()
 
 DEFAULT_DENY_THRESHOLD: float = _RULES.deny
+_LIGHTEST = min(_RULES.initial_weight, 1.0, *_RULES.weights.values())  # the least a word weighs
 DEFAULT_REVIEW_THRESHOLD: float = _RULES.review
 
 
@@ -464,12 +470,7 @@ def _pairing_score(initial_a: Sequence[bool], initial_b: Sequence[bool], wa: Seq
 
 # --- the index -------------------------------------------------------------------------
 
-_SIGNATURE_BITS = 64
 _SIMILAR_CACHE = 65536  # query words whose similar indexed words an index remembers
-
-
-def _signature_bit(skeleton: str) -> int:
-    return 1 << (hash(skeleton) % _SIGNATURE_BITS)  # str hashes are stable within a process
 
 
 @dataclass(frozen=True, slots=True)
@@ -477,9 +478,9 @@ class _Similar:
     """The indexed words similar to a word."""
 
     words: frozenset[str]  # their skeletons
-    lists: tuple[array, ...]  # their posting lists
+    lists: tuple[array, ...]  # their posting lists, the most similar words first
+    caps: tuple[float, ...]  # the similarity each list's words can have at most
     size: int  # rows in them
-    bits: int  # their signature bits
     partner: float  # the weight of the heaviest
 
 
@@ -602,6 +603,189 @@ class _Scorer:
         return max((_pairing_score(*arguments, chosen) for chosen in _pairings(pairs)), key=_rank)
 
 
+# Scores are rounded to 6 places; the bounds are on scores before rounding.
+# A score that rounds to at least t is above t - _BELOW, one that rounds to
+# more than t is above t + _ABOVE.
+_BELOW, _ABOVE = 6e-7, 4e-7
+_NO_ROW = sys.maxsize
+
+
+_CAP_LEVELS = (0.85, 0.9, 0.95, 1.0)  # similarity caps of typo lists, see _similarity_cap
+def _only_complete(tokens: tuple[str, ...], threshold: float) -> bool:
+    """Can a pairing that leaves words of both names unpaired not reach `threshold`?
+
+    Each side's unpaired words weigh at least the lightest word, and cost
+    `conflict` each; the pairs weigh at most the query's words and as many
+    words of weight 1 (similarity 1, so the evidence is whole).
+    """
+    paired = _name_weight(tokens) + len(tokens)
+    return paired / (paired + 2 * _RULES.conflict * _LIGHTEST) < threshold - _BELOW
+
+
+_ROWS_PER_LOOKUP = 3  # posting-list rows read in the time of one lookup of a pair
+
+
+def _rows_within(rows: array, windows: _Windows, held: int, cap: float) -> Iterator[int]:
+    """The rows of a (sorted) posting list in the window of `held`, read as the cutoff rises."""
+    cutoff, at, version, end = windows.cutoff, 0, -1, len(rows)
+    while at < end:
+        if version != cutoff.version:
+            version, (low, high) = cutoff.version, windows.of(held, cap)
+            at = bisect_left(rows, low, at)
+            continue
+        row = rows[at]
+        if row >= high:
+            return
+        yield row
+        at += 1
+
+
+class _Holding:
+    """(the units a row holds, as bits; how many of its words are like one):
+    a word like several units still pairs with one of them."""
+
+    __slots__ = ("bits", "skeletons", "entries")
+
+    def __init__(self, units: list[_Unit], skeletons: Mapping[str, str], entries: tuple[tuple[str, ...], ...]):
+        self.skeletons, self.entries = skeletons, entries
+        self.bits: dict[str, int] = {}  # indexed skeleton -> the units it is like
+        for i, unit in enumerate(units):
+            for word in unit.similar.words:
+                self.bits[word] = self.bits.get(word, 0) | 1 << i
+
+    def __call__(self, row: int) -> tuple[int, int]:
+        held = words = 0
+        for token in self.entries[row]:
+            bits = self.bits.get(self.skeletons[token], 0)
+            if bits:
+                held, words = held | bits, words + 1
+        return held, words
+
+
+class _Cutoff:
+    """What a candidate must be able to reach to count: the search's threshold,
+    then, once a limited search is full, the score of its worst match (ties
+    go to the lower row, so a tie counts only below `row`)."""
+
+    __slots__ = ("score", "row", "version")
+
+    def __init__(self, score: float):
+        self.score, self.row, self.version = score, _NO_ROW, 0
+
+    def raise_to(self, score: float, row: int) -> None:
+        if score > self.score or self.row == _NO_ROW:  # a lower row alone: the windows only a little wider
+            self.version += 1
+        self.score, self.row = score, row
+
+
+class _Ranking:
+    """The matches a search keeps: each entry's best name (`whole`: best
+    whole match), all of them or the `limit` best. Best: the higher score,
+    then the lower row (the lighter entry, then the lower entry id)."""
+
+    __slots__ = ("limit", "whole", "ids", "cutoff", "best", "order")
+
+    def __init__(self, threshold: float, limit: int | None, whole: bool, ids: array):
+        self.limit, self.whole, self.ids = limit, whole, ids
+        self.cutoff = _Cutoff(threshold)
+        self.best: dict[int, tuple[float, int, bool]] = {}  # entry id -> (-score, row, partial)
+        self.order: list[tuple[float, int, int]] = []  # with a limit: (-score, row, entry id), best first
+
+    @property
+    def full(self) -> bool:
+        return self.limit is not None and len(self.order) == self.limit
+
+    def offer(self, row: int, result: tuple[float, bool]) -> None:
+        score, partial = result
+        if score <= 0 or score < self.cutoff.score:
+            return
+        key = (-score, row)
+        if self.full and key >= self.order[-1][:2]:
+            return
+        entry_id = self.ids[row]
+        held = self.best.get(entry_id)
+        if (held is not None and held[:2] <= key) or (partial and self.whole):
+            return
+        self.best[entry_id] = (-score, row, partial)
+        if self.limit is not None:
+            self._place(key, entry_id, held)
+
+    def _place(self, key: tuple[float, int], entry_id: int, held: tuple[float, int, bool] | None) -> None:
+        order = self.order
+        if held is not None:
+            order.remove((held[0], held[1], entry_id))
+        elif len(order) == self.limit:
+            del self.best[order.pop()[2]]
+        insort(order, (*key, entry_id))
+        if len(order) == self.limit:
+            self.cutoff.raise_to(-order[-1][0], order[-1][1])
+
+    def matches(self, names: Sequence[str]) -> list[NameMatch]:
+        make = NameMatch._make
+        ranked = sorted((key, entry_id) for entry_id, key in self.best.items())
+        return [make((entry_id, names[row], -score, partial)) for (score, row, partial), entry_id in ranked]
+
+
+class _Windows:
+    """The rows that can still reach the cutoff, by the query words they may
+    hold: a range of rows (rows are sorted by weight), see _Bounds. Recomputed
+    when the cutoff rises."""
+
+    __slots__ = ("steps", "starts", "query_weight", "units", "initials", "cutoff", "version", "cache")
+
+    def __init__(self, steps: array, starts: array, tokens: tuple[str, ...], units: list[_Unit], cutoff: _Cutoff):
+        self.steps, self.starts, self.units, self.cutoff = steps, starts, units, cutoff
+        self.query_weight = _name_weight(tokens)
+        initials = [_weight(token) for token in tokens if len(token) == 1]
+        self.initials = (sum(initials), float(len(initials)))  # their weight on the query's side, at most on the entry's
+        self.version = -1
+        self.cache: dict[tuple[int, float, int], tuple[int, int]] = {}
+
+    def of(self, held: int, cap: float = 1.0, words: int = 0) -> tuple[int, int]:
+        """Rows [low, high) of the entries holding the units of the bits of
+        `held` that may beat the cutoff; maybe a few more.
+
+        `cap`: the similarity of their words is at most that; the score then
+        is at most `cap` times the bound. `words`: they hold only that many
+        words like the units (0: one per unit), so pair that many at most.
+        """
+        if self.version != self.cutoff.version:
+            self.version, self.cache = self.cutoff.version, {}
+        window = self.cache.get((held, cap, words))
+        if window is None:
+            chosen = [unit for i, unit in enumerate(self.units) if held >> i & 1]
+            paired = words or len(chosen)
+            a = self.initials[0] + sum(sorted((unit.weight for unit in chosen), reverse=True)[:paired])
+            b = self.initials[1] + sum(sorted((unit.partner for unit in chosen), reverse=True)[:paired])
+            score = self.cutoff.score / cap
+            low, high = self._rows(score - _BELOW, a, b)
+            if high > self.cutoff.row:
+                # A row reaching the cutoff and no more beats it only below its row.
+                high = max(self.cutoff.row, self._rows(score + _ABOVE, a, b)[1])
+            window = self.cache[held, cap, words] = (low, high)
+        return window
+
+    def _rows(self, threshold: float, a: float, b: float) -> tuple[int, int]:
+        lightest, heaviest = _Bounds(self.query_weight, threshold).window(a, b)
+        starts = self.starts
+        return (starts[bisect_left(self.steps, lightest - _EPSILON)],
+                starts[bisect_right(self.steps, heaviest + _EPSILON)])
+
+
+@dataclass(frozen=True, slots=True)
+class NameQuery:
+    """A name prepared for searching one index (NameIndex.query): its words,
+    the indexed words like each, and the scores of the entries seen so far,
+    which a second search of the same name reuses."""
+
+    tokens: tuple[str, ...]
+    exact: tuple[int, ...]  # rows of the names with the same words
+    joinable: set[int]  # rows where two neighbouring words of one name are a word of the other
+    units: list[_Unit]  # the query's words with the indexed words like them, rarest first
+    scorer: _Scorer
+    scores: dict[tuple[str, ...], tuple[float, bool]]  # entry words -> (score, partial)
+
+
 class NameIndex:
     """Names (watchlist entries and their aliases) to search by similarity.
 
@@ -609,20 +793,23 @@ class NameIndex:
     whose normalized words equal it from a table, and scores only candidates
     found through the query's words (entries with a word of the same
     skeleton or one typo away, two words written as one, or an initial
-    beside a matching word). The query's words are taken rarest first, and
-    an entry is scored only when it can reach the threshold: the rows are
-    sorted by the entries' total weight, and which weights can still pass
-    follows from the weight of the query words an entry can match (see
-    _Bounds). A common word (Muhammad, Siti) costs little: alone, it cannot
-    bring a longer entry to the threshold. The result is the same as scoring
-    every entry with name_similarity.
+    beside a matching word): first the entries holding two or more of the
+    query's words (a table of word pairs), then those holding one. An entry
+    is scored only when it can reach the cutoff: the rows are sorted by the
+    entries' total weight, and which weights can still pass follows from the
+    weight of the query words an entry can match and how similar its words
+    can be (see _Bounds). The cutoff is the threshold; with a limit, once
+    the search holds that many matches, the worst of them, so the windows
+    narrow as better matches come. A common word (Muhammad, Siti) costs
+    little: alone, it cannot bring a longer entry to the threshold. The
+    result is the same as scoring every entry with name_similarity.
 
     Safe to search from many threads; the only state a search changes is a
     cache of the indexed words similar to each query word.
     """
 
-    __slots__ = ("_ids", "_names", "_tokens", "_weights", "_signatures", "_forms", "_word_weights", "_postings",
-                 "_vocabulary", "_deletion_hashes", "_deletion_words", "_joined", "_initialled", "_exact", "_similar")
+    __slots__ = ("_ids", "_names", "_tokens", "_weight_steps", "_weight_starts", "_forms", "_word_weights", "_postings",
+                 "_vocabulary", "_deletions", "_joined", "_initialled", "_exact", "_similar", "_longest", "_pairs")
 
     def __init__(self, rows: Iterable[tuple[int, str]]):
         staged = []
@@ -634,35 +821,39 @@ class NameIndex:
                 staged.append((_name_weight(tokens), entry_id, name, tokens))
         # Sorted by total weight, so "entries between two weights" is a
         # range of rows, and a slice of every (sorted) posting list.
-        staged.sort(key=lambda row: row[0])
+        staged.sort(key=lambda row: row[:2])  # by weight, then entry id: the order of ties
         self._ids = array("q", (row[1] for row in staged))
         self._names = tuple(row[2] for row in staged)
         self._tokens = tuple(row[3] for row in staged)
-        self._weights = array("d", (row[0] for row in staged))
-        del staged, shared
+        # The entries' weights, each once, and the first row of each: weights
+        # are sums of a few word weights, so there are few of them.
+        weights = [row[0] for row in staged]
+        self._weight_steps = array("d", sorted(set(weights)))
+        self._weight_starts = array("i", (bisect_left(weights, step) for step in self._weight_steps))
+        self._weight_starts.append(len(weights))
+        del staged, shared, weights
 
         postings: dict[str, list[int]] = {}
         joined: dict[str, list[int]] = {}
         initialled: dict[str, list[int]] = {}
         exact: dict[tuple[str, ...], list[int]] = {}
-        # A 64-bit signature of each entry's words' skeletons: "may this entry
-        # hold that word?" without looking at its words (false yes possible).
-        self._signatures = array("Q")
+        pairs: list[tuple[int, int]] = []  # (hash of two of an entry's skeletons, row)
         # Every indexed word's skeleton and weight; the skeletons themselves
         # are added below, as their own skeleton.
         self._forms: dict[str, str] = {}
         self._word_weights: dict[str, float] = {}
+        self._longest: dict[str, int] = {}  # skeleton -> the longest indexed word with it
         for row, tokens in enumerate(self._tokens):
             for token in tokens:
                 if token not in self._word_weights:
-                    self._forms[token] = _skeleton(token)
+                    skeleton = self._forms[token] = _skeleton(token)
                     self._word_weights[token] = _weight(token)
-            skeletons = {_skeleton(token) for token in tokens if len(token) > 1}
-            signature = 0
+                    self._longest[skeleton] = max(len(token), self._longest.get(skeleton, 0))
+            words = sorted(_skeleton(token) for token in tokens if len(token) > 1)
+            skeletons = set(words)
             for skeleton in skeletons:
                 postings.setdefault(skeleton, []).append(row)
-                signature |= _signature_bit(skeleton)
-            self._signatures.append(signature)
+            pairs.extend((hash(pair), row) for pair in set(itertools.combinations(words, 2)))
             for letter in {token for token in tokens if len(token) == 1}:
                 for skeleton in skeletons:
                     initialled.setdefault(f"{skeleton} {letter}", []).append(row)
@@ -680,132 +871,142 @@ class NameIndex:
         # for in either, see _word_similarity), under the hash of each string
         # one letter shorter ("setiawan" under "etiawan", "stiawan", ...). Two
         # strings one edit apart share such a string, or one is such a string
-        # of the other. Sorted hashes in an array, not a dict of strings: a
-        # fraction of the memory; a collision only adds a candidate word that
-        # the similarity rules then reject.
+        # of the other. Hashes in arrays, not a dict of strings: a fraction of
+        # the memory; a collision only adds a candidate word that the
+        # similarity rules then reject.
         self._forms.update((skeleton, skeleton) for skeleton in self._postings)
         self._vocabulary = tuple(form for form in self._forms if len(form) >= _RULES.typo_min_length)
-        entries = sorted((hash(variant), number) for number, form in enumerate(self._vocabulary)
-                         for variant in _deletions(form))
-        self._deletion_hashes = array("q", (h for h, _ in entries))
-        self._deletion_words = array("i", (number for _, number in entries))
+        self._deletions = _HashRuns([(hash(variant), number) for number, form in enumerate(self._vocabulary)
+                                     for variant in _deletions(form)])
+        # Entries holding two given words: their pairs of skeletons, under
+        # the pair's hash (a collision adds an entry that the bounds or the
+        # scorer then reject).
+        self._pairs = _HashRuns(pairs)
+        del pairs
         self._similar: dict[str, _Similar] = {}  # a cache, the index's only mutable part
 
     def __len__(self) -> int:
         return len(self._ids)
 
-    def search(self, query: str, threshold: float, limit: int | None = None) -> list[NameMatch]:
+    def search(self, query: str | NameQuery, threshold: float, limit: int | None = None,
+               accept: Accept | None = None, whole: bool = False) -> list[NameMatch]:
         """The best-matching name of each entry scoring at least `threshold`, best first.
 
-        Best first: by score, whole matches before partial ones, names with
-        the same words as the query before other names scoring 1, then by
-        entry id. `limit`: at most that many (None: all). With a limit, the
-        entries whose normalized name is the query's are the fast path: when
-        they fill it, nothing else is looked at.
+        Best first: by score, then the lighter entry (its other words fewer
+        or more common), then the lower entry id. `accept(entry_id)`: only
+        the entries it accepts count. `limit`: at most that
+        many entries (None: all); the search then stops looking at an entry
+        as soon as it cannot beat the worst of those it holds, so a few best
+        matches cost far less than all of them. `whole`: only whole matches
+        (not partial), which only entries holding every word of the query can
+        be: the others are not looked at.
         """
-        tokens = normalize_name(query)
-        if not tokens or (limit is not None and limit < 1):
+        if isinstance(query, str):
+            query = self.query(query)
+        if not query.tokens or (limit is not None and limit < 1) or threshold > 1.0:
             return []
-        exact = frozenset(self._exact_rows(tokens) if threshold <= 1.0 else ())
-        if limit is None:
-            return self._search(tokens, threshold, exact)
-        if len(exact) >= limit:
-            found = self._best_per_entry(dict.fromkeys(exact, _SAME), exact)
-            if len(found) >= limit:
-                return found[:limit]
-        return self._search(tokens, threshold, exact)[:limit]
+        ranking = _Ranking(threshold, limit, whole, self._ids)
+        self._rank(query, ranking, accept)
+        return ranking.matches(self._names)
 
-    def _search(self, tokens: tuple[str, ...], threshold: float, exact: frozenset[int]) -> list[NameMatch]:
-        results = dict.fromkeys(exact, _SAME)  # row -> (score, partial)
-        joinable = self._joined_rows(tokens)
-        scorer = _Scorer(tokens, self._word_weights, self._forms,
-                         {i: self._similar_to(token).words for i, token in enumerate(tokens) if len(token) > 1})
-        entries, score = self._tokens, scorer.score
-        scores: dict[tuple[str, ...], tuple[float, bool]] = {}  # rows with the same words share a tuple
-        for row in self._candidates(tokens, threshold, joinable):
-            if row not in results:
-                entry = entries[row]
-                result = scores.get(entry)
-                if result is None:
-                    result = scores[entry] = _similarity(tokens, entry) if row in joinable else score(entry)
-                if result[0] >= threshold and result[0] > 0:
-                    results[row] = result
-        return self._best_per_entry(results, exact)
+    def query(self, text: str) -> NameQuery:
+        """`text` prepared for searching this index, once for several searches."""
+        tokens = normalize_name(text)
+        units = sorted(self._units(tokens), key=lambda unit: unit.similar.size)
+        scorer = _Scorer(tokens, self._word_weights, self._forms, {unit.position: unit.similar.words for unit in units})
+        return NameQuery(tokens, self._exact_rows(tokens), self._joined_rows(tokens), units, scorer, {})
+
+    def _rank(self, query: NameQuery, ranking: _Ranking, accept: Accept | None) -> None:
+        ids = self._ids
+        for row in query.exact:
+            if accept is None or accept(ids[row]):
+                ranking.offer(row, _SAME)
+        tokens, joinable, scores, score = query.tokens, query.joinable, query.scores, query.scorer.score
+        entries, seen = self._tokens, set(query.exact)
+        # Only the exact names and joined readings score 1: the other rows
+        # come after them, and a search full of 1s stops there.
+        candidates = self._candidates(tokens, query.units, ranking)
+        for row in itertools.chain(sorted(joinable), candidates):
+            if ranking.full and ranking.cutoff.score >= 1.0 and row not in joinable:
+                return
+            if row in seen:
+                continue
+            seen.add(row)
+            if accept is not None and not accept(ids[row]):
+                continue
+            entry = entries[row]
+            result = scores.get(entry)
+            if result is None:
+                result = scores[entry] = _similarity(tokens, entry) if row in joinable else score(entry)
+            ranking.offer(row, result)
 
     def _exact_rows(self, tokens: tuple[str, ...]) -> tuple[int, ...]:
         rows = self._exact.get(tuple(sorted(tokens)), ())
         return rows if isinstance(rows, tuple) else (rows,)
 
-    def _candidates(self, tokens: tuple[str, ...], threshold: float, joinable: set[int]) -> set[int]:
-        units = sorted(self._units(tokens), key=lambda unit: unit.similar.size)
-        found = joinable | self._initialled_rows(tokens, units)
-        if threshold <= 0:
-            for unit in units:
-                for rows in unit.similar.lists:
-                    found.update(rows)
-            return found
-        if threshold > 1:
-            return found
+    def _candidates(self, tokens: tuple[str, ...], units: list[_Unit], ranking: _Ranking) -> Iterator[int]:
+        """Rows that may reach the cutoff, besides exact names and joined readings; some twice.
+
+        Read lazily: the cutoff rises as the rows are scored.
+        """
+        cutoff = ranking.cutoff
+        # A whole match pairs every word of both names, or leaves words
+        # unpaired on both sides, which costs too much to reach the cutoff
+        # unless the names are long: then only entries holding every word of
+        # the query (no initials: they make a match partial) can be one.
+        whole = ranking.whole and len(units) == len(tokens) and _only_complete(tokens, cutoff.score)
+        if not whole:
+            yield from self._initialled_rows(tokens, units)
+        if cutoff.score <= 0:
+            yield from (row for unit in units for rows in unit.similar.lists for row in rows)
+            return
         # Every entry not found above pairs its words only with similar query
-        # words (the units) and with the query's initials, which weigh
-        # `initials` on the query's side and at most 1 each on the entry's.
-        bounds = _Bounds(_name_weight(tokens), threshold)
-        query_initials = [_weight(token) for token in tokens if len(token) == 1]
-        initials_a, initials_b = sum(query_initials), float(len(query_initials))
-        weights, signatures = self._weights, self._signatures
-        windows: dict[int, tuple[int, int]] = {}  # units an entry holds (bit per unit) -> its rows
-
-        def rows_between(a: float, b: float) -> tuple[int, int]:
-            lightest, heaviest = bounds.window(a, b)
-            return bisect_left(weights, lightest - _EPSILON), bisect_right(weights, heaviest + _EPSILON)
-
-        def window(held: int) -> tuple[int, int]:
-            if held not in windows:
-                chosen = [unit for i, unit in enumerate(units) if held >> i & 1]
-                windows[held] = rows_between(initials_a + sum(unit.weight for unit in chosen),
-                                             initials_b + sum(unit.partner for unit in chosen))
-            return windows[held]
-
-        unit_bits: dict[str, int] = {}  # indexed skeleton -> the units (bit per unit) it is similar to
-        for i, unit in enumerate(units):
-            for word in unit.similar.words:
-                unit_bits[word] = unit_bits.get(word, 0) | 1 << i
-        skeletons, entries = self._forms, self._tokens
-
-        def fits(row: int) -> bool:
-            held = 0
-            for token in entries[row]:
-                held |= unit_bits.get(skeletons[token], 0)
-            low, high = window(held)
-            return low <= row < high
-
-        # An entry not found through the units taken so far can pair only
-        # with the rest: once that cannot reach the threshold, stop.
-        reach_a = initials_a + sum(unit.weight for unit in units)
-        reach_b = initials_b + sum(unit.partner for unit in units)
+        # words (the units) and with the query's initials.
+        windows = _Windows(self._weight_steps, self._weight_starts, tokens, units, cutoff)
+        every, held_by = (1 << len(units)) - 1, _Holding(units, self._forms, self._tokens)
+        # Entries holding two or more of the query's words first: the likeliest
+        # best, so that a limited search fills up early. Read in the window of
+        # all the query's words, then of the words each holds.
+        for rows in self._lists_of_several(units, whole):
+            for row in _rows_within(rows, windows, every, 1.0):
+                held, words = held_by(row)
+                if words > 1 and held & (held - 1) and (held == every or not whole):  # each unit its own word
+                    low, high = windows.of(held, 1.0, min(words, held.bit_count()))
+                    if low <= row < high:
+                        yield row
+        if whole and len(units) > 1:
+            return  # an entry holding one of the words is no whole match
+        # Then entries holding one: within the window of that word alone.
+        initial_cap = 1.0 if any(len(token) == 1 for token in tokens) else 0.0
         for number, unit in enumerate(units):
-            low, high = rows_between(reach_a, reach_b)
-            if high <= low:
-                break
-            alone_low, alone_high = window(1 << number)  # the rows this word alone can bring
-            alone_low, alone_high = max(low, alone_low), min(high, max(alone_low, alone_high))
-            # A row that also holds a word taken before was seen then (in its
-            # window then, as the reach only shrinks): only later words matter.
-            others = 0  # signature bits of an entry holding a later query word
-            for other in units[number + 1:]:
-                others |= other.similar.bits
-            for rows in unit.similar.lists:
-                start, first, last, stop = (bisect_left(rows, low), bisect_left(rows, alone_low),
-                                            bisect_left(rows, alone_high), bisect_left(rows, high))
-                first, last = max(start, first), max(start, first, last)
-                found.update(rows[first:last])
-                # Lighter or heavier rows need more query words: check what their
-                # signature says they may hold.
-                found.update(row for row in rows[start:first] if signatures[row] & others and fits(row))
-                found.update(row for row in rows[last:stop] if signatures[row] & others and fits(row))
-            reach_a -= unit.weight
-            reach_b -= unit.partner
-        return found
+            for rows, cap in zip(unit.similar.lists, unit.similar.caps):
+                # The query's initials may pair too, with a one-letter word at 1.
+                yield from _rows_within(rows, windows, 1 << number, max(cap, initial_cap))
+
+    def _lists_of_several(self, units: list[_Unit], whole: bool) -> Iterator[array]:
+        """Sorted lists of rows that hold every entry holding two or more of
+        the units' words (and other rows). `whole`: only those holding all."""
+        if whole:
+            if len(units) > 1:  # those hold each pair of them: read the fewest
+                yield from min(([*self._rows_holding(a.similar.words, b.similar.words)]
+                                for a, b in itertools.combinations(units, 2)), key=lambda lists: sum(map(len, lists)))
+            return
+        for number, unit in enumerate(units):  # rarest first
+            later = units[number + 1:]  # pairs with earlier words came with those
+            lookups = len(unit.similar.words) * sum(len(other.similar.words) for other in later)
+            if unit.similar.size <= _ROWS_PER_LOOKUP * lookups:
+                # Fewer rows to read than pairs to look up (typos make many words similar).
+                yield from unit.similar.lists
+            else:
+                for other in later:
+                    yield from self._rows_holding(unit.similar.words, other.similar.words)
+
+    def _rows_holding(self, words: frozenset[str], others: frozenset[str]) -> Iterator[array]:
+        """Sorted rows of the entries holding one of `words` and one of `others` (and a few more)."""
+        pairs = self._pairs
+        for word in words:
+            for other in others:
+                yield pairs.get(hash((word, other) if word <= other else (other, word)))
 
     def _units(self, tokens: tuple[str, ...]) -> list[_Unit]:
         return [_Unit(position, _weight(token), self._similar_to(token))
@@ -816,16 +1017,26 @@ class NameIndex:
         similar = self._similar.get(token)
         if similar is None:
             words = frozenset(self._similar_words(token))
-            lists = tuple(self._postings[word] for word in words)
-            bits = 0
-            for word in words:
-                bits |= _signature_bit(word)
+            caps = {word: self._similarity_cap(token, word) for word in words}
+            ranked = sorted(words, key=lambda word: (-caps[word], word))
+            lists = tuple(self._postings[word] for word in ranked)
             partner = max((_RULES.weights.get(word, 1.0) for word in words), default=0.0)
-            similar = _Similar(words, lists, sum(map(len, lists)), bits, partner)
+            similar = _Similar(words, lists, tuple(caps[word] for word in ranked), sum(map(len, lists)), partner)
             if len(self._similar) >= _SIMILAR_CACHE:
                 self._similar.clear()
             self._similar[token] = similar
         return similar
+
+    def _similarity_cap(self, token: str, skeleton: str) -> float:
+        """The highest _word_similarity of `token` and an indexed word of this skeleton.
+
+        Another skeleton is a typo: 1 - 1 / the longer word's length.
+        """
+        if skeleton == _skeleton(token):
+            return 1.0
+        typo = 1.0 - 1.0 / max(len(token), self._longest[skeleton])
+        # Rounded up to a few levels: one window for the lists of each.
+        return _CAP_LEVELS[bisect_left(_CAP_LEVELS, typo)]
 
     def _joined_rows(self, tokens: tuple[str, ...]) -> set[int]:
         """Entries where two neighbouring words of one name are a word of the other."""
@@ -857,29 +1068,50 @@ class NameIndex:
             if len(form) < _RULES.typo_min_length:
                 continue
             shorter = _deletions(form)
-            found = [variant for variant in shorter if variant in self._forms]
+            found = {variant for variant in shorter if variant in self._forms}
             for variant in (form, *shorter):
-                found.extend(self._forms_with_deletion(variant))
-            words.update(self._forms[other] for other in found if _typo(form, other))
+                found.update(self._forms_with_deletion(variant))
+            # Each found once (several deletions lead to it), and its skeleton
+            # only if not taken yet.
+            words.update(self._forms[other] for other in found
+                         if self._forms[other] not in words and _typo(form, other))
         return words
 
     def _forms_with_deletion(self, variant: str) -> Iterator[str]:
         """Indexed words and skeletons that are `variant` with one more letter (or a hash collision)."""
-        hashes, key = self._deletion_hashes, hash(variant)
-        at = bisect_left(hashes, key)
-        while at < len(hashes) and hashes[at] == key:
-            yield self._vocabulary[self._deletion_words[at]]
-            at += 1
+        vocabulary = self._vocabulary
+        for number in self._deletions.get(hash(variant)):
+            yield vocabulary[number]
 
-    def _best_per_entry(self, results: dict[int, tuple[float, bool]], exact: frozenset[int]) -> list[NameMatch]:
-        ids, names, make = self._ids, self._names, NameMatch._make
-        ranked = sorted((-score, partial, row not in exact, ids[row], row) for row, (score, partial) in results.items())
-        matches, seen = [], set()
-        for score, partial, _, entry_id, row in ranked:
-            if entry_id not in seen:  # an entry's best name (or alias) comes first
-                seen.add(entry_id)
-                matches.append(make((entry_id, names[row], -score, partial)))
-        return matches
+
+_UNSIGNED = (1 << 64) - 1
+
+
+class _HashRuns:
+    """Integers (rows, word numbers) under 64-bit hashes, in two arrays sorted
+    by hash, and a directory of where each value of the hash's top bits
+    starts: a lookup bisects a few entries, not the whole array."""
+
+    __slots__ = ("_hashes", "_values", "_directory", "_shift")
+
+    def __init__(self, items: list[tuple[int, int]]):
+        items = sorted((key & _UNSIGNED, value) for key, value in items)
+        bits = max(1, min(20, len(items).bit_length()))  # about one hash per bucket
+        self._shift = 64 - bits
+        self._hashes = array("Q", (key for key, _ in items))
+        self._values = array("i", (value for _, value in items))
+        counts = [0] * ((1 << bits) + 1)
+        for key, _ in items:
+            counts[(key >> self._shift) + 1] += 1
+        self._directory = array("i", itertools.accumulate(counts))
+
+    def get(self, key: int) -> array:
+        """The values under `key` (a slice: maybe empty)."""
+        key &= _UNSIGNED
+        bucket = key >> self._shift
+        low, high = self._directory[bucket], self._directory[bucket + 1]
+        start = bisect_left(self._hashes, key, low, high)
+        return self._values[start:bisect_right(self._hashes, key, start, high)]
 
 
 def _deletions(word: str) -> tuple[str, ...]:

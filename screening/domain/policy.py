@@ -83,6 +83,7 @@ class NameThresholds:
     deny_threshold: float  # a watchlist entry with action deny denies at this score
     review_threshold: float  # any watchlist match flags for review from this score
     contact_threshold: float  # a called party scoring below this is not the registered contact
+    max_watchlist_findings: int  # a decision names at most this many watchlist matches, the most severe
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,10 +204,11 @@ def _name_thresholds(table: Mapping[str, Any], where: str) -> NameThresholds:
     # Unset thresholds are the ones measured on the evaluation set (names.py).
     measured = {"deny_threshold": DEFAULT_DENY_THRESHOLD, "review_threshold": DEFAULT_REVIEW_THRESHOLD,
                 "contact_threshold": DEFAULT_REVIEW_THRESHOLD}
+    known = (*measured, "max_watchlist_findings")
     for key in table:
-        if key not in measured:
-            raise PolicyError(f"{where}.{key} is not a setting of [names] (known: {', '.join(measured)})")
-    values = {}
+        if key not in known:
+            raise PolicyError(f"{where}.{key} is not a setting of [names] (known: {', '.join(known)})")
+    values: dict[str, Any] = {"max_watchlist_findings": _bounded(table, "max_watchlist_findings", 1, 100, where)}
     for key, default in measured.items():
         value = table.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:

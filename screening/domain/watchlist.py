@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from screening.domain.blocklist import Scope
+from screening.domain.blocklist import Scope, ScopeKind
 from screening.domain.model import BlockAction, Labelled
-from screening.domain.names import NameIndex
+from screening.domain.names import Accept, NameIndex, NameMatch
 
 
 class WatchCategory(Labelled):
@@ -40,6 +40,7 @@ class WatchHit:
     partial: bool
     category: WatchCategory
     action: BlockAction
+    denies: bool = False  # a whole match of a deny entry at the deny threshold: the call is refused
 
 
 class Watchlist:
@@ -47,20 +48,65 @@ class Watchlist:
         # Watchlists are tens of thousands of entries: a dict of their small
         # metadata costs little next to the name index itself.
         self._entries: dict[int, tuple[WatchCategory, BlockAction, Scope]] = {}
+        shared: dict[tuple[WatchCategory, BlockAction, Scope], tuple[WatchCategory, BlockAction, Scope]] = {}
         names: list[tuple[int, str]] = []
         for row in rows:
-            self._entries[row.entry_id] = (row.category, row.action, row.scope)
+            metadata = (row.category, row.action, row.scope)
+            self._entries[row.entry_id] = shared.setdefault(metadata, metadata)  # one tuple per kind of entry
             names.extend((row.entry_id, name) for name in (row.name, *row.aliases))
+        self._scoped = any(scope.kind is not ScopeKind.GLOBAL for _, _, scope in self._entries.values())
         self._index = NameIndex(names)
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def search(self, name: str, facility: str, inmate: str, threshold: float) -> list[WatchHit]:
-        """Entries that apply to this call whose name scores at least `threshold`, best first."""
-        hits = []
-        for match in self._index.search(name, threshold):
-            category, action, scope = self._entries[match.entry_id]
-            if scope.applies(facility, inmate):
-                hits.append(WatchHit(match.entry_id, match.name, match.score, match.partial, category, action))
-        return hits
+    def hits(self, name: str, facility: str, inmate: str, review: float, deny: float, limit: int) -> list[WatchHit]:
+        """The `limit` most severe entries that apply to this call: those that
+        deny it first, then the others scoring `review` or more, by score.
+
+        A common name can match hundreds of entries; the few best cost far
+        less to find than all of them.
+        """
+        query = self._index.query(name)  # both searches share its work
+        found = self._index.search(query, review, limit, self._applies(facility, inmate))
+        denying = [match for match in found if self._denies(match, deny)]
+        # An entry that denies can rank below `limit` others, or be matched
+        # whole by one name and better, partly, by another: then it is looked
+        # for apart (only whole matches: a search of few candidates).
+        if (len(found) == limit and found[-1].score >= deny) or any(
+                match.partial and match.score >= deny and self._entries[match.entry_id][1] is BlockAction.DENY
+                for match in found):
+            entries = self._entries
+
+            def denies(entry_id: int) -> bool:
+                _, action, scope = entries[entry_id]
+                return action is BlockAction.DENY and scope.applies(facility, inmate)
+
+            denying = self._index.search(query, deny, limit, denies, whole=True)
+        shown = {match.entry_id for match in denying}
+        return [*(self._hit(match, True) for match in denying),
+                *(self._hit(match, False) for match in found if match.entry_id not in shown)][:limit]
+
+    def search(self, name: str, facility: str, inmate: str, threshold: float,
+               limit: int | None = None) -> list[WatchHit]:
+        """Entries that apply to this call whose name scores at least `threshold`, best first; at most `limit`."""
+        found = self._index.search(name, threshold, limit, self._applies(facility, inmate))
+        return [self._hit(match, False) for match in found]
+
+    def _applies(self, facility: str, inmate: str) -> Accept | None:
+        """The filter of the entries that hold for this call (None: all do)."""
+        if not self._scoped:
+            return None
+        entries = self._entries
+
+        def applies(entry_id: int) -> bool:
+            return entries[entry_id][2].applies(facility, inmate)
+
+        return applies
+
+    def _denies(self, match: NameMatch, deny: float) -> bool:
+        return not match.partial and match.score >= deny and self._entries[match.entry_id][1] is BlockAction.DENY
+
+    def _hit(self, match: NameMatch, denies: bool) -> WatchHit:
+        category, action, _ = self._entries[match.entry_id]
+        return WatchHit(match.entry_id, match.name, match.score, match.partial, category, action, denies)

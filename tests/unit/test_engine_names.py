@@ -152,3 +152,20 @@ def test_with_no_relationship_registered_only_a_polite_form_or_the_name_passes()
     assert finding.detail == "called party 'Mama' names a relationship, but none is registered for 'Siti Aminah'"
     assert finding.entry_id == "allowlist:4"
 
+
+def test_a_common_name_names_only_the_most_severe_few_matches():
+    families = ["Wowor", "Mandagi", "Rumengan", "Sondakh", "Pattimura", "Tuasikal", "Mahulette", "Matulessy"]
+    crowded = dataclasses.replace(BASE, watchlist=Watchlist(
+        [WatchRow(10 + i, f"Anwar {family}") for i, family in enumerate(families)]
+        + [WatchRow(5, "Anwar", (), WatchCategory.FRAUD, BlockAction.DENY)]))
+
+    def watched(policy=None):
+        screening = engine_for(crowded, policy).screen(request("0812-3456-7890", inmate="A-1",
+                                                               called_party_name="Anwar"))
+        return screening.decision, watch_effects(screening)
+
+    decision, effects = watched()
+    assert decision is Decision.DENY
+    assert effects == [("watchlist:5", Decision.DENY), *((f"watchlist:{i}", Decision.REVIEW) for i in range(10, 14))]
+    assert watched({"names": {"max_watchlist_findings": 1}}) == (Decision.DENY, [("watchlist:5", Decision.DENY)])
+    assert len(watched({"names": {"max_watchlist_findings": 20}})[1]) == 1 + len(families)

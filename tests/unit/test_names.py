@@ -457,11 +457,14 @@ def perturb(rng: random.Random, name: str) -> str:
     return " ".join(words)
 
 
-def brute_force(rows: list[tuple[int, str]], query: str, threshold: float) -> dict[int, tuple[float, bool]]:
+def brute_force(rows: list[tuple[int, str]], query: str, threshold: float,
+                accept=None) -> dict[int, tuple[float, bool]]:
     """Every entry's best (score, partial) at or above threshold, by scoring every name."""
     best: dict[int, tuple[float, bool]] = {}
     for entry_id, name in rows:
         result = name_similarity(query, name)
+        if accept is not None and not accept(entry_id, result.partial):
+            continue
         if result.score >= threshold and result.score > 0:
             known = best.get(entry_id)
             if known is None or (result.score, not result.partial) > (known[0], not known[1]):
@@ -520,7 +523,7 @@ def test_search_results(listed):
     found = index.search(name, DEFAULT_REVIEW_THRESHOLD)
     assert found[0].score == 1.0 and not found[0].partial
     assert len({m.entry_id for m in found}) == len(found)  # one per entry: its best name or alias
-    ranks = [(-m.score, m.partial) for m in found]
+    ranks = [-m.score for m in found]
     assert ranks == sorted(ranks)
     assert all(m.name in {n for _, n in rows} for m in found)
 
@@ -534,6 +537,69 @@ def test_search_limit_is_the_head_of_the_full_result(listed):
         for limit in (1, 3):
             assert index.search(query, DEFAULT_REVIEW_THRESHOLD, limit=limit) == full[:limit], query
     assert index.search("Budi", DEFAULT_REVIEW_THRESHOLD, limit=0) == []
+
+
+def test_equal_scores_rank_the_lighter_entry_first_then_the_lower_id():
+    # "Budi" weighs half a word: "Anwar Budi" is the lighter entry, and scores more.
+    index = NameIndex([(4, "Anwar Wowor"), (3, "Anwar Budi"), (2, "Anwar Mandagi"), (1, "Anwar Rumengan")])
+    found = index.search("Anwar", DEFAULT_REVIEW_THRESHOLD)
+    assert [m.entry_id for m in found] == [3, 1, 2, 4]
+    assert found[1].score == found[2].score == found[3].score < found[0].score
+    assert index.search("Anwar", DEFAULT_REVIEW_THRESHOLD, limit=2) == found[:2]
+
+
+@pytest.fixture(scope="module")
+def crowded() -> tuple[list[tuple[int, str]], NameIndex]:
+    """A list where common words match hundreds of entries, many scoring the same."""
+    rng = random.Random(11)
+    rows = []
+    for entry_id in range(1, 3001):
+        words = [rng.choice(GIVEN[:12]), *rng.sample(FAMILY, rng.choice((1, 1, 2)))]
+        if rng.random() < 0.3:
+            words = words[:1] + [typo(rng, words[0])] + words[1:] if rng.random() < 0.2 else words[1:]
+        rows.append((entry_id, " ".join(words)))
+        if rng.random() < 0.1:
+            rows.append((entry_id, perturb(rng, rows[-1][1])))
+    return rows, NameIndex(rows)
+
+
+def odd(entry_id: int) -> bool:
+    return entry_id % 2 == 1
+
+
+@pytest.mark.parametrize("accept", [None, odd], ids=["all", "filtered"])
+def test_a_limited_search_is_the_head_of_the_full_one_among_many_ties(crowded, accept):
+    rows, index = crowded
+    rng = random.Random(5)
+    queries = [*GIVEN[:12], *FAMILY[:10], *(perturb(rng, rng.choice(rows)[1]) for _ in range(80))]
+    longest = 0
+    for query in queries:
+        full = index.search(query, DEFAULT_REVIEW_THRESHOLD, accept=accept)
+        assert {m.entry_id: (m.score, m.partial) for m in full} == brute_force(
+            rows, query, DEFAULT_REVIEW_THRESHOLD, accept and (lambda entry_id, partial: accept(entry_id))), query
+        for limit in (1, 5, 20):
+            assert index.search(query, DEFAULT_REVIEW_THRESHOLD, limit, accept) == full[:limit], (query, limit)
+        longest = max(longest, len(full))
+    assert longest > 50  # some queries match far more entries than any limit: the cut was exercised
+
+
+@pytest.mark.parametrize("threshold", [DEFAULT_DENY_THRESHOLD, 0.8, DEFAULT_REVIEW_THRESHOLD])
+def test_a_whole_search_finds_the_best_whole_match_of_each_entry(crowded, listed, threshold):
+    rng = random.Random(9)
+    for rows, index in (crowded, listed):
+        queries = [perturb(rng, rng.choice(rows)[1]) for _ in range(25)] + [name for _, name in rows[:15]]
+        found = 0
+        for query in queries:
+            expected = brute_force(rows, query, threshold, lambda entry_id, partial: not partial)
+            whole = index.search(query, threshold, whole=True)
+            assert {m.entry_id: (m.score, m.partial) for m in whole} == expected, query
+            for limit in (1, 5):
+                assert index.search(query, threshold, limit, whole=True) == whole[:limit], (query, limit)
+            for limit in (None, 3):
+                assert index.search(query, threshold, limit, odd, whole=True) == [
+                    m for m in whole if odd(m.entry_id)][:limit], (query, limit)
+            found += len(expected)
+        assert found > 20
 
 
 def test_search_edge_cases(listed):

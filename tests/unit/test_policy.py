@@ -14,6 +14,13 @@ def test_documented_defaults():
     assert policy.action_for(NumberType.EMERGENCY) is TypeAction.DENY
 
 
+def test_name_settings_default_to_the_measured_thresholds_and_five_findings():
+    names = build_policy_set().default.names
+    assert (names.review_threshold, names.deny_threshold, names.max_watchlist_findings) == (0.65, 0.9, 5)
+    assert build_policy_set(None, {"LP-A": {"names": {"max_watchlist_findings": 2}}}).for_facility(
+        "LP-A").names.max_watchlist_findings == 2
+
+
 def test_every_number_type_has_a_default():
     policy = build_policy_set().default
     assert set(policy.number_types) == set(NumberType) - {NumberType.UNSPECIFIED}
@@ -42,6 +49,10 @@ def test_facility_overrides_merge_over_the_global_policy():
     ({"region": "XX"}, None, "'XX' is not an ISO 3166 region"),
     (None, {"LP-A": {"colour": "red"}}, "facilities.LP-A.colour is not a policy setting"),
     (None, {"LP-A": "strict"}, "facilities.LP-A must be a table"),
+    ({"names": {"max_watchlist_findings": 0}}, None, "policy.names.max_watchlist_findings: 0 is not between 1 and 100"),
+    ({"names": {"max_watchlist_findings": 2.5}}, None, "policy.names.max_watchlist_findings: expected int"),
+    ({"names": {"deny_threshold": 1.5}}, None, "policy.names.deny_threshold: 1.5 is not a number between 0 and 1"),
+    ({"names": {"max_findings": 3}}, None, "policy.names.max_findings is not a setting of"),
 ])
 def test_bad_settings_are_named(settings, facilities, message):
     with pytest.raises(PolicyError, match=message.replace("(", r"\(").replace(".", r"\.")):
