@@ -8,12 +8,12 @@ answering) and is retried on the next tick.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 
 from screening.domain.engine import ScreeningEngine
 from screening.domain.lists import ListSnapshot
+from screening.periodic import Periodic
 from screening.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -25,11 +25,9 @@ class ListReloader:
                  on_failed: Callable[[], None] = lambda: None):
         self._store = store
         self._engine = engine
-        self._interval = interval
         self._on_loaded = on_loaded
         self._on_failed = on_failed
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._periodic = Periodic("list-reloader", interval, self.check)
 
     def load(self) -> ListSnapshot:
         """Load the lists now and swap them in."""
@@ -57,14 +55,7 @@ class ListReloader:
             return False
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="list-reloader", daemon=True)
-        self._thread.start()
+        self._periodic.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            self.check()
+        self._periodic.stop()
