@@ -16,6 +16,7 @@ from screening.domain.behaviour import RecentCalls
 from screening.domain.engine import ScreeningEngine
 from screening.metrics import MeteredScreener, ScreeningMetrics
 from screening.reloader import ListReloader
+from screening.retention import DecisionPruner
 from screening.screener import CallScreener
 from screening.store import open_store, sqlite_path
 from screening.store.base import Store
@@ -50,12 +51,15 @@ class Service:
     reloader: ListReloader
     server: GrpcServer
     metrics: ScreeningMetrics
+    pruner: DecisionPruner | None = None
     port: int = 0
     metrics_port: int = 0
 
     def stop(self, grace: float) -> None:
         self.server.stop(grace)
         self.reloader.stop()
+        if self.pruner is not None:
+            self.pruner.stop()
         self.store.close()
         self.decisions.close()
 
@@ -84,6 +88,10 @@ def start_service(settings: Settings) -> Service:
         reloader.load()
         server.set_serving(True)
         reloader.start()
+        if settings.decision_retention_days:
+            service.pruner = DecisionPruner(decisions, settings.decision_retention_days,
+                                            on_pruned=metrics.decisions_pruned.inc)
+            service.pruner.start()
         on_failure.pop_all()
     return service
 

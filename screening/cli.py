@@ -1,4 +1,4 @@
-"""The admin CLI: `screening serve|allowlist|privileged|blocklist|check|history`."""
+"""The admin CLI: `screening serve|allowlist|privileged|blocklist|watchlist|check|history|decisions`."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ import logging
 import os
 import sys
 import tempfile
+import time
 import uuid
 from datetime import datetime
 
 from screening import __version__
 from screening.cli_output import FORMATS, print_rows, printable
-from screening.config import ConfigError, Settings, load_settings
+from screening.config import ConfigError, Settings, check_retention, load_settings
 from screening.domain.blocklist import Category
 from screening.domain.entries import AllowlistEntry, BlockEntry, PrivilegedEntry, WatchEntry
 from screening.domain.errors import InvalidEntry, InvalidRequest
@@ -166,6 +167,14 @@ def build_parser() -> argparse.ArgumentParser:
     history = commands.add_parser("history", parents=[common, listing], help="show the audit log of list changes")
     history.add_argument("--limit", type=int, default=50)
     history.set_defaults(run=_history)
+
+    decisions = _list_parser(commands, "decisions", "the decision log")
+    prune = decisions.add_parser("prune", parents=[common], help="delete old decisions, archiving them first")
+    prune.add_argument("--older-than-days", type=int, required=True, metavar="DAYS",
+                       help="delete the decisions made more than DAYS days ago")
+    prune.add_argument("--archive", metavar="FILE", help="first write them to FILE (JSON Lines, a new file)")
+    prune.add_argument("--dry-run", action="store_true", help="count them; delete nothing")
+    prune.set_defaults(run=_decisions_prune)
     return parser
 
 
@@ -342,6 +351,28 @@ def _history(args, settings: Settings) -> None:
             for r in records]
     columns = ("id", "at", "actor", "action", "list", "entry_id", "list_version", "reason", "entry")
     print_rows(columns, rows, args.format)
+
+
+def _decisions_prune(args, settings: Settings) -> None:
+    from screening.archive import JsonlArchive
+    from screening.bootstrap import decision_log_path
+    from screening.store.decision_log import SqliteDecisionLog
+
+    check_retention("--older-than-days", args.older_than_days, settings.policies())
+    path = decision_log_path(settings)
+    if not path.exists():
+        raise StoreError(f"no decision log at {path}")
+    before = time.time() - args.older_than_days * 86400
+    when = datetime.fromtimestamp(before).astimezone().isoformat(timespec="seconds")
+    with SqliteDecisionLog(path) as decisions:
+        if args.dry_run:
+            print(f"would delete {decisions.count_before(before)} decisions made before {when}")
+            return
+        archive = JsonlArchive(args.archive) if args.archive else None
+        with archive or contextlib.nullcontext():
+            count = decisions.prune(before, archive)
+    kept = f", archived to {printable(args.archive)}" if archive else ""
+    print(f"deleted {count} decisions made before {when}{kept}")
 
 
 def _check(args, settings: Settings) -> None:

@@ -29,6 +29,7 @@ class Settings:
     workers: int = 16  # gRPC worker threads
     grace_seconds: float = 5.0  # how long shutdown waits for calls in flight
     log_level: str = "INFO"
+    decision_retention_days: int = 0  # the server deletes older decisions hourly; 0 keeps them all
     policy: Mapping[str, Any] = field(default_factory=dict)
     facilities: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
@@ -56,8 +57,19 @@ def load_settings(config_file: str | None = None, environ: Mapping[str, str] | N
         values["policy"] = {**values.get("policy", {}), **values.pop("policy_env", {})}
     values.update({k: v for k, v in flags.items() if v is not None})
     settings = Settings(**{k: _coerce(k, v) for k, v in values.items()})
-    settings.policies()  # fail now, naming the bad key, rather than on first use
+    policies = settings.policies()  # fail now, naming the bad key, rather than on first use
+    if settings.decision_retention_days:
+        check_retention("decision_retention_days", settings.decision_retention_days, policies)
     return settings
+
+
+def check_retention(name: str, days: int, policies: PolicySet) -> None:
+    """Decisions younger than the behavioural rules' windows must stay: the
+    server rebuilds the windows from them when it starts."""
+    if days * 86400 < policies.history_seconds:
+        needed = -(-policies.history_seconds // 86400)
+        raise ConfigError(f"{name}: {days} days would delete decisions the behavioural rules still look at "
+                          f"(their longest window is {policies.history_seconds} s): at least {needed}")
 
 
 def _read_file(path: str) -> dict[str, Any]:
@@ -112,7 +124,7 @@ def _coerce(key: str, value: Any) -> Any:
             raise ConfigError(f"{key}: expected a string, got {value!r}")
         return value
     if kind == "int":
-        return _integer(key, value)
+        return _integer(key, value, minimum=0 if key == "decision_retention_days" else 1)
     if kind == "float":
         try:
             number = float(value)
@@ -124,15 +136,15 @@ def _coerce(key: str, value: Any) -> Any:
     raise AssertionError(kind)
 
 
-def _integer(key: str, value: Any) -> int:
+def _integer(key: str, value: Any, minimum: int = 1) -> int:
     if isinstance(value, bool):
         raise ConfigError(f"{key}: expected a whole number, got {value!r}")
     try:
         number = int(value)
     except (TypeError, ValueError):
         raise ConfigError(f"{key}: expected a whole number, got {value!r}") from None
-    if number < 1:
-        raise ConfigError(f"{key}: must be at least 1, got {value!r}")
+    if number < minimum:
+        raise ConfigError(f"{key}: must be at least {minimum}, got {value!r}")
     return number
 
 

@@ -45,6 +45,8 @@ class ScreeningMetrics:
         self.list_loaded = Gauge("screening_list_loaded_timestamp_seconds",
                                  "When the lists in use were loaded (Unix time).", registry=r)
         self.reloads = Counter("screening_list_reloads", "List reloads, by result.", ["result"], registry=r)
+        self.decisions_pruned = Counter("screening_decisions_pruned",
+                                        "Decisions deleted from the decision log by its retention.", registry=r)
         self.reload_duration = Gauge("screening_list_reload_duration_seconds",
                                      "How long the last successful list load took.", registry=r)
         # Label children bound once: .labels() on every call costs more than the count.

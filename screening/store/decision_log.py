@@ -14,8 +14,9 @@ import json
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from screening.domain.behaviour import Attempt
 from screening.domain.model import Decision, Finding, NumberType, Reason, ScreenRequest, Screening
@@ -24,6 +25,12 @@ from screening.store.sqlite import create_private_file
 from screening.store.sqlite_migrations import bundled_migrations, migrate
 
 _PRIVILEGED_DETAIL = "privileged call: the number is not kept"
+# Rows deleted per transaction: calls wait for the log's lock at most that
+# long (a few milliseconds).
+PRUNE_BATCH = 2000
+# archive(decisions): keeps them somewhere before they are deleted; each a
+# dict of the log's columns, findings as a list.
+Archive = Callable[[list[dict[str, Any]]], None]
 _COLUMNS = ("facility_id, call_id, inmate_id, station_id, dialed_number, called_party_name, normalized_number, "
             "number_key, number_type, number_region, at, requested_at, decision, record, max_duration_seconds, "
             "list_version, findings")
@@ -42,6 +49,16 @@ class DecisionLog(ABC):
     @abstractmethod
     def attempts_since(self, since: float) -> Iterator[Attempt]:
         """Attempts from `since` on, oldest first, for the behavioural rules."""
+
+    @abstractmethod
+    def prune(self, before: float, archive: Archive | None = None, batch: int = PRUNE_BATCH) -> int:
+        """Delete the decisions made before `before` (Unix time), a batch at
+        a time, each batch handed to `archive` first (a failure there
+        deletes nothing more); returns how many were deleted."""
+
+    @abstractmethod
+    def count_before(self, before: float) -> int:
+        """How many decisions were made before `before`."""
 
     @abstractmethod
     def close(self) -> None: ...
@@ -94,6 +111,26 @@ class SqliteDecisionLog(DecisionLog):
                                       (since,)).fetchall()
         return (Attempt(at, inmate, key) for at, inmate, key in rows)
 
+    def prune(self, before: float, archive: Archive | None = None, batch: int = PRUNE_BATCH) -> int:
+        deleted = 0
+        while True:
+            with self._lock:
+                rows = self._conn.execute(f"SELECT id, {_COLUMNS} FROM decisions WHERE at < ? ORDER BY id LIMIT ?",
+                                          (before, batch)).fetchall()
+            if not rows:
+                return deleted
+            if archive is not None:
+                archive([_archived(row[1:]) for row in rows])
+            with self._lock:
+                # The rows just read, and no others: ids in a range, still old.
+                self._conn.execute("DELETE FROM decisions WHERE id BETWEEN ? AND ? AND at < ?",
+                                   (rows[0][0], rows[-1][0], before))
+            deleted += len(rows)
+
+    def count_before(self, before: float) -> int:
+        with self._lock:
+            return self._conn.execute("SELECT count(*) FROM decisions WHERE at < ?", (before,)).fetchone()[0]
+
 
 def _row(request: ScreenRequest, screening: Screening) -> tuple:
     privileged = not screening.record
@@ -108,6 +145,14 @@ def _row(request: ScreenRequest, screening: Screening) -> tuple:
         int(screening.record), screening.max_duration_seconds, screening.list_version,
         json.dumps(findings, ensure_ascii=False),
     )
+
+
+def _archived(row: tuple) -> dict[str, Any]:
+    decision = dict(zip(_COLUMNS.split(", "), row, strict=True))
+    decision["findings"] = [dict(zip(("reason", "effect", "detail", "entry_id", "score"), finding, strict=True))
+                            for finding in json.loads(decision["findings"])]
+    decision["record"] = bool(decision["record"])
+    return decision
 
 
 def _screening(row: tuple) -> Screening:

@@ -102,3 +102,73 @@ def test_attempts_come_back_in_time_order(path):
         attempts = list(log.attempts_since(0))
         assert attempts == sorted(attempts, key=lambda a: a.at)
         assert all(isinstance(a, Attempt) and a.key == FAMILY for a in attempts)
+
+
+def aged(log, count, at, start=0):
+    """`count` logged calls decided at Unix time `at`."""
+    answers = []
+    for n in range(start, start + count):
+        screening = dataclasses.replace(engine().screen(call(f"c-{n}")), at=at)
+        answers.append(log.append(call(f"c-{n}"), screening))
+    return answers
+
+
+def test_prune_deletes_only_the_older_decisions_a_batch_at_a_time(path):
+    now = time.time()
+    with SqliteDecisionLog(path) as log:
+        aged(log, 25, now - 100 * 86400)
+        aged(log, 5, now - 10, start=25)
+        assert log.count_before(now - 30 * 86400) == 25
+        batches = []
+        assert log.prune(now - 30 * 86400, batches.append, batch=10) == 25
+        assert [len(b) for b in batches] == [10, 10, 5]
+        assert sorted(d["call_id"] for b in batches for d in b) == sorted(f"c-{n}" for n in range(25))
+        assert log.count_before(now) == 5 and log.find("LP-A", "c-3") is None and log.find("LP-A", "c-27")
+        assert log.prune(now - 30 * 86400) == 0
+
+
+def test_an_archived_decision_holds_every_column(path):
+    with SqliteDecisionLog(path) as log:
+        [answer] = aged(log, 1, 1000.0)
+        batches = []
+        log.prune(2000.0, batches.append)
+    [[decision]] = batches
+    assert decision["call_id"] == "c-0" and decision["inmate_id"] == "A-1" and decision["station_id"] == "K-7"
+    assert decision["called_party_name"] == "Ibu Siti" and decision["at"] == 1000.0
+    assert decision["decision"] == answer.decision.name and decision["record"] is True
+    assert decision["findings"][0] == {"reason": answer.findings[0].reason.name,
+                                       "effect": answer.findings[0].effect.name,
+                                       "detail": answer.findings[0].detail,
+                                       "entry_id": answer.findings[0].entry_id, "score": answer.findings[0].score}
+
+
+def test_a_failing_archive_deletes_nothing_it_did_not_keep(path):
+    with SqliteDecisionLog(path) as log:
+        aged(log, 30, 1000.0)
+        kept = []
+
+        def archive(batch):
+            if kept:
+                raise OSError("disk full")
+            kept.extend(batch)
+
+        with pytest.raises(OSError, match="disk full"):
+            log.prune(2000.0, archive, batch=10)
+        assert len(kept) == 10 and log.count_before(2000.0) == 20
+        assert all(log.find("LP-A", f"c-{n}") is None for n in range(10))
+        assert all(log.find("LP-A", f"c-{n}") is not None for n in range(10, 30))
+
+
+def test_the_pruner_counts_what_it_deleted_and_survives_a_failure(path, caplog):
+    from screening.retention import DecisionPruner
+
+    pruned = []
+    log = SqliteDecisionLog(path)
+    aged(log, 3, 1000.0)
+    aged(log, 2, 100 * 86400.0, start=3)
+    pruner = DecisionPruner(log, 30, on_pruned=pruned.append, clock=lambda: 100 * 86400.0 + 60)
+    assert pruner.prune() == 3 and pruned == [3]
+    assert pruner.prune() == 0 and pruned == [3]
+    log.close()
+    assert pruner.prune() == 0 and pruned == [3]  # a closed log: logged, retried next hour
+    assert "pruning the decision log failed" in caplog.text

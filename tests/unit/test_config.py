@@ -59,12 +59,24 @@ def test_policy_booleans_from_environment():
     ("listen = 50051", "listen: expected a string"),
     ("[policy]\nregion = 'ZZ'", "'ZZ' is not an ISO 3166 region"),
     ("this is not toml", "is not valid TOML"),
+    ("decision_retention_days = -1", "decision_retention_days: must be at least 0"),
+    # The shared-number rule looks back a day by default: a day's decisions must stay.
+    ("decision_retention_days = 1\n[policy.shared_number]\nwindow_seconds = 172800",
+     "decision_retention_days: 1 days would delete decisions the behavioural rules still look at"),
 ])
 def test_bad_config_files_are_named(tmp_path, text, message):
     path = tmp_path / "bad.toml"
     path.write_text(text)
     with pytest.raises(ConfigError, match=message):
         load_settings(str(path), environ={})
+
+
+def test_decision_retention():
+    assert load_settings(environ={}).decision_retention_days == 0  # keep every decision
+    assert load_settings(environ={"SCREENING_DECISION_RETENTION_DAYS": "400"}).decision_retention_days == 400
+    with pytest.raises(ConfigError, match="at least 3"):
+        load_settings(environ={"SCREENING_DECISION_RETENTION_DAYS": "2"},
+                      policy={"velocity": {"window_seconds": 3 * 86400}})
 
 
 def test_missing_config_file():
