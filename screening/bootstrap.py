@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from screening.api.server import GrpcServer
-from screening.config import Settings
+from screening.api.tls import TlsError, TlsFiles, server_credentials
+from screening.config import ConfigError, Settings
 from screening.domain.behaviour import RecentCalls
 from screening.domain.engine import ScreeningEngine
 from screening.metrics import MeteredScreener, ScreeningMetrics
@@ -80,7 +81,7 @@ def start_service(settings: Settings) -> Service:
         screener = CallScreener.resume(engine, decisions, policies.history_seconds)
         server = GrpcServer(MeteredScreener(screener, metrics), settings.workers)
         service = Service(store, decisions, engine, reloader, server, metrics)
-        service.port = server.bind(settings.listen)
+        service.port = server.bind(settings.listen, _credentials(settings))
         if settings.metrics_listen:
             host, port = split_address(settings.metrics_listen)
             service.metrics_port = metrics.serve(host, port)
@@ -94,6 +95,21 @@ def start_service(settings: Settings) -> Service:
             service.pruner.start()
         on_failure.pop_all()
     return service
+
+
+def _credentials(settings: Settings):
+    if not settings.tls_cert:
+        return None
+    try:
+        return server_credentials(TlsFiles(settings.tls_cert, settings.tls_key, settings.tls_client_ca))
+    except TlsError as error:
+        raise ConfigError(str(error)) from None
+
+
+def describe_transport(settings: Settings) -> str:
+    if not settings.tls_cert:
+        return "plaintext"
+    return "TLS, client certificates required" if settings.tls_client_ca else "TLS"
 
 
 def decision_log_path(settings: Settings) -> Path:
@@ -114,7 +130,7 @@ def serve(settings: Settings) -> None:
     if service.metrics_port:
         log.info("metrics on http://%s:%d/metrics", split_address(settings.metrics_listen)[0], service.metrics_port)
     # Logged last: process supervisors and the tests wait for this line.
-    log.info("listening on %s:%d", settings.listen.rsplit(":", 1)[0], service.port)
+    log.info("listening on %s:%d (%s)", settings.listen.rsplit(":", 1)[0], service.port, describe_transport(settings))
     stopping.wait()
     log.info("shutting down: draining calls for up to %.1f s", settings.grace_seconds)
     service.stop(settings.grace_seconds)

@@ -30,6 +30,9 @@ class Settings:
     grace_seconds: float = 5.0  # how long shutdown waits for calls in flight
     log_level: str = "INFO"
     decision_retention_days: int = 0  # the server deletes older decisions hourly; 0 keeps them all
+    tls_cert: str = ""  # PEM certificate chain for the gRPC port; "" = plaintext
+    tls_key: str = ""  # its PEM private key
+    tls_client_ca: str = ""  # PEM CA bundle: clients must present a certificate it signed (mutual TLS)
     policy: Mapping[str, Any] = field(default_factory=dict)
     facilities: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
@@ -60,6 +63,10 @@ def load_settings(config_file: str | None = None, environ: Mapping[str, str] | N
     policies = settings.policies()  # fail now, naming the bad key, rather than on first use
     if settings.decision_retention_days:
         check_retention("decision_retention_days", settings.decision_retention_days, policies)
+    if bool(settings.tls_cert) != bool(settings.tls_key):
+        raise ConfigError("tls_cert and tls_key: set both (TLS) or neither (plaintext)")
+    if settings.tls_client_ca and not settings.tls_cert:
+        raise ConfigError("tls_client_ca: client certificates need TLS: set tls_cert and tls_key too")
     return settings
 
 

@@ -40,10 +40,14 @@ class GrpcServer:
         )
         self.set_serving(False)
 
-    def bind(self, address: str) -> int:
-        """Listen on HOST:PORT (port 0 picks a free one); returns the port."""
+    def bind(self, address: str, credentials: grpc.ServerCredentials | None = None) -> int:
+        """Listen on HOST:PORT (port 0 picks a free one), with TLS when given
+        credentials; returns the port."""
         try:
-            port = self._server.add_insecure_port(address)
+            if credentials is None:
+                port = self._server.add_insecure_port(address)
+            else:
+                port = self._server.add_secure_port(address, credentials)
         except RuntimeError as error:
             raise OSError(f"cannot listen on {address}: {error}") from None
         if port == 0:

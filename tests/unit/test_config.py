@@ -79,6 +79,15 @@ def test_decision_retention():
                       policy={"velocity": {"window_seconds": 3 * 86400}})
 
 
+def test_tls_settings_come_together():
+    settings = load_settings(environ={"SCREENING_TLS_CERT": "s.pem", "SCREENING_TLS_KEY": "s.key"})
+    assert (settings.tls_cert, settings.tls_key, settings.tls_client_ca) == ("s.pem", "s.key", "")
+    with pytest.raises(ConfigError, match="tls_cert and tls_key: set both"):
+        load_settings(environ={"SCREENING_TLS_KEY": "s.key"})
+    with pytest.raises(ConfigError, match="tls_client_ca: client certificates need TLS"):
+        load_settings(environ={"SCREENING_TLS_CLIENT_CA": "ca.pem"})
+
+
 def test_missing_config_file():
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings("/nonexistent/screening.toml", environ={})
