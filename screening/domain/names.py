@@ -754,9 +754,10 @@ class _Windows:
         window = self.cache.get((held, cap, words))
         if window is None:
             chosen = [unit for i, unit in enumerate(self.units) if held >> i & 1]
-            paired = words or len(chosen)
-            a = self.initials[0] + sum(sorted((unit.weight for unit in chosen), reverse=True)[:paired])
-            b = self.initials[1] + sum(sorted((unit.partner for unit in chosen), reverse=True)[:paired])
+            weights, partners = [unit.weight for unit in chosen], [unit.partner for unit in chosen]
+            if 0 < words < len(chosen):  # the heaviest that many on each side
+                weights, partners = sorted(weights)[-words:], sorted(partners)[-words:]
+            a, b = self.initials[0] + sum(weights), self.initials[1] + sum(partners)
             score = self.cutoff.score / cap
             low, high = self._rows(score - _BELOW, a, b)
             if high > self.cutoff.row:

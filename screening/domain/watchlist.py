@@ -70,22 +70,20 @@ class Watchlist:
         query = self._index.query(name)  # both searches share its work
         found = self._index.search(query, review, limit, self._applies(facility, inmate))
         denying = [match for match in found if self._denies(match, deny)]
-        # An entry that denies can rank below `limit` others, or be matched
-        # whole by one name and better, partly, by another: then it is looked
-        # for apart (only whole matches: a search of few candidates).
-        if (len(found) == limit and found[-1].score >= deny) or any(
-                match.partial and match.score >= deny and self._entries[match.entry_id][1] is BlockAction.DENY
-                for match in found):
-            entries = self._entries
-
-            def denies(entry_id: int) -> bool:
-                _, action, scope = entries[entry_id]
-                return action is BlockAction.DENY and scope.applies(facility, inmate)
-
-            denying = self._index.search(query, deny, limit, denies, whole=True)
+        if self._may_hide_denials(found, limit, deny):
+            # Only whole matches: a search of few candidates.
+            denying = self._index.search(query, deny, limit, self._deny_entries(facility, inmate), whole=True)
         shown = {match.entry_id for match in denying}
         return [*(self._hit(match, True) for match in denying),
                 *(self._hit(match, False) for match in found if match.entry_id not in shown)][:limit]
+
+    def _may_hide_denials(self, found: list[NameMatch], limit: int, deny: float) -> bool:
+        """Can an entry that denies be missing from `found`? It can rank below
+        `limit` others, or be matched whole by one name and better, partly,
+        by another."""
+        return (len(found) == limit and found[-1].score >= deny) or any(
+            match.partial and match.score >= deny and self._entries[match.entry_id][1] is BlockAction.DENY
+            for match in found)
 
     def search(self, name: str, facility: str, inmate: str, threshold: float,
                limit: int | None = None) -> list[WatchHit]:
@@ -103,6 +101,16 @@ class Watchlist:
             return entries[entry_id][2].applies(facility, inmate)
 
         return applies
+
+    def _deny_entries(self, facility: str, inmate: str) -> Accept:
+        """The filter of the entries with action deny that hold for this call."""
+        entries = self._entries
+
+        def denying(entry_id: int) -> bool:
+            _, action, scope = entries[entry_id]
+            return action is BlockAction.DENY and scope.applies(facility, inmate)
+
+        return denying
 
     def _denies(self, match: NameMatch, deny: float) -> bool:
         return not match.partial and match.score >= deny and self._entries[match.entry_id][1] is BlockAction.DENY
