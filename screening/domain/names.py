@@ -424,8 +424,41 @@ def _aligned(ta: tuple[str, ...], tb: tuple[str, ...]) -> tuple[float, bool]:
     initial_a, initial_b = [len(a) == 1 for a in ta], [len(b) == 1 for b in tb]
     if len({i for _, i, _ in pairs}) == len(pairs) == len({j for _, _, j in pairs}):
         return _pairing_score(initial_a, initial_b, wa, wb, pairs)  # no word wanted twice: the usual case
-    return max((_pairing_score(initial_a, initial_b, wa, wb, chosen) for chosen in _pairings(pairs)),
-               key=_rank)
+    return _best_pairing(pairs, lambda chosen: _pairing_score(initial_a, initial_b, wa, wb, chosen))
+
+
+# Sets of pairs scored at most for one pair of names. Real names want a word
+# twice a few times at most (a few sets); a name repeating one word many
+# times, against another full of words like it, would otherwise make
+# billions, and a request could stall a worker with one.
+_MAX_PAIRINGS = 2048
+
+
+def _best_pairing(pairs: list[tuple[float, int, int]],
+                  score: Callable[[list[tuple[float, int, int]]], tuple[float, bool]]) -> tuple[float, bool]:
+    """The best score of the sets of pairs that use each word at most once:
+    of all of them while they are few, else of the first _MAX_PAIRINGS and a
+    greedy one (the most similar pairs first)."""
+    tried = 0
+    best = None
+    for chosen in itertools.islice(_pairings(pairs), _MAX_PAIRINGS):
+        tried += 1
+        result = score(chosen)
+        if best is None or _rank(result) > _rank(best):
+            best = result
+    if tried == _MAX_PAIRINGS:
+        best = max(best, score(_greedy_pairing(pairs)), key=_rank)
+    return best
+
+
+def _greedy_pairing(pairs: list[tuple[float, int, int]]) -> list[tuple[float, int, int]]:
+    used_a, used_b, chosen = set(), set(), []
+    for pair in sorted(pairs, key=lambda pair: -pair[0]):
+        if pair[1] not in used_a and pair[2] not in used_b:
+            used_a.add(pair[1])
+            used_b.add(pair[2])
+            chosen.append(pair)
+    return chosen
 
 
 def _pairings(pairs: list[tuple[float, int, int]]) -> Iterator[list[tuple[float, int, int]]]:
@@ -600,7 +633,7 @@ class _Scorer:
         arguments = (self.query_initials, entry_initials, self.query_weights, entry_weights)
         if len({i for _, i, _ in pairs}) == len(pairs) == len({j for _, _, j in pairs}):
             return _pairing_score(*arguments, pairs)
-        return max((_pairing_score(*arguments, chosen) for chosen in _pairings(pairs)), key=_rank)
+        return _best_pairing(pairs, lambda chosen: _pairing_score(*arguments, chosen))
 
 
 # Scores are rounded to 6 places; the bounds are on scores before rounding.

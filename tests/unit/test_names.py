@@ -616,3 +616,21 @@ def test_aliases_count_once_with_their_best_name():
     assert index.search("Ahok", DEFAULT_REVIEW_THRESHOLD) == [NameMatch(1, "Ahok", 1.0, False)]
     found = index.search("Basuki Cahaya Purnama", DEFAULT_REVIEW_THRESHOLD)
     assert [m.entry_id for m in found] == [1]
+
+
+def test_a_name_of_many_alike_words_is_scored_with_bounded_work():
+    # Seven words each like seven others: 130,922 sets of pairs to try; the
+    # search stops at its budget, and the greedy pairing still finds the best.
+    from screening.domain import names
+
+    pairs = [(0.875, i, j) for i in range(7) for j in range(7)]
+    scored = []
+
+    def score(chosen):
+        scored.append(len(chosen))
+        return (len(chosen) / 7, False)
+
+    assert names._best_pairing(pairs, score) == (1.0, False)
+    assert len(scored) == names._MAX_PAIRINGS + 1 and scored[-1] == 7
+    many = name_similarity(" ".join(["Setiawan"] * 30), " ".join(["Setiawen"] * 30))
+    assert many.score == name_similarity("Setiawan Setiawan", "Setiawen Setiawen").score == 0.875
