@@ -33,7 +33,9 @@ class RecentCalls:
         self.horizon = horizon_seconds
         self._all: deque[Attempt] = deque()
         self._by_inmate: dict[str, deque[Attempt]] = {}
-        self._by_number: dict[int, deque[Attempt]] = {}
+        # Number -> inmate -> that inmate's latest attempt on it: a popular
+        # number's callers without going through its thousands of attempts.
+        self._callers: dict[int, dict[str, float]] = {}
 
     def __len__(self) -> int:
         return len(self._all)
@@ -42,14 +44,15 @@ class RecentCalls:
         self._all.append(attempt)
         self._by_inmate.setdefault(attempt.inmate, deque()).append(attempt)
         if attempt.key:
-            self._by_number.setdefault(attempt.key, deque()).append(attempt)
+            callers = self._callers.setdefault(attempt.key, {})
+            callers[attempt.inmate] = max(attempt.at, callers.get(attempt.inmate, attempt.at))
         self._forget_before(attempt.at - self.horizon)
 
     def of_inmate(self, inmate: str, since: float) -> list[Attempt]:
         return [a for a in self._by_inmate.get(inmate, ()) if a.at >= since]
 
     def inmates_calling(self, key: int, since: float) -> set[str]:
-        return {a.inmate for a in self._by_number.get(key, ()) if a.at >= since}
+        return {inmate for inmate, latest in self._callers.get(key, {}).items() if latest >= since}
 
     def _forget_before(self, cutoff: float) -> None:
         # Attempts arrive in time order, so the oldest are at the left of
@@ -58,7 +61,14 @@ class RecentCalls:
             old = self._all.popleft()
             _drop_oldest(self._by_inmate, old.inmate)
             if old.key:
-                _drop_oldest(self._by_number, old.key)
+                self._forget_caller(old)
+
+    def _forget_caller(self, old: Attempt) -> None:
+        callers = self._callers[old.key]
+        if callers.get(old.inmate, old.at) <= old.at:  # no later attempt of that inmate on that number
+            callers.pop(old.inmate, None)
+            if not callers:
+                del self._callers[old.key]
 
 
 def _drop_oldest(index: dict, name) -> None:

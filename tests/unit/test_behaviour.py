@@ -171,3 +171,21 @@ def test_recent_calls_forget_what_is_past_the_horizon():
     assert len(recent) == 2
     assert recent.of_inmate("A-1", 0) == []
     assert recent.inmates_calling(1, 0) == {"A-3"}
+
+
+def test_the_callers_of_a_number_are_those_of_its_attempts_still_in_the_window():
+    # Brute force over every attempt: random inmates and numbers, times a
+    # little out of order (kiosk clocks), a horizon that keeps forgetting.
+    import random
+
+    rng = random.Random(4)
+    recent, attempts = RecentCalls(300), []
+    for step in range(3000):
+        attempts.append(Attempt(step + rng.uniform(-5, 5), f"A-{rng.randrange(12)}", rng.choice((0, 1, 2, 3))))
+        recent.add(attempts[-1])
+        if step % 50 == 0:
+            for key in (1, 2, 3):
+                for since in (step - 290, step - 100, step - 10, step + 10):
+                    expected = {a.inmate for a in attempts if a.key == key and a.at >= since}
+                    assert recent.inmates_calling(key, since) == expected, (step, key, since)
+    assert len(recent) < 320
