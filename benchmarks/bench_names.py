@@ -42,7 +42,7 @@ from screening.domain.model import BlockAction
 from screening.domain.names import DEFAULT_DENY_THRESHOLD, DEFAULT_REVIEW_THRESHOLD, NameIndex, normalize_name
 from screening.domain.watchlist import Watchlist, WatchRow
 
-from reporting import cpu_model, mib, progress, table, timer_overhead_ns
+from reporting import cpu_model, mib, progress, size_list, table, timer_overhead_ns
 
 # --- the names -----------------------------------------------------------------------
 
@@ -458,16 +458,6 @@ def report(args: argparse.Namespace, results: list[SizeResult], overhead: float,
 
 
 # --- command line ------------------------------------------------------------------------------
-
-def size_list(text: str) -> list[int]:
-    try:
-        sizes = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of sizes") from None
-    if not sizes or any(size < 100 for size in sizes):
-        raise argparse.ArgumentTypeError("sizes must be at least 100")
-    return sorted(sizes)
-
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

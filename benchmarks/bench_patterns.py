@@ -31,7 +31,7 @@ from screening.domain.blocklist import BlockRow, BlockTable, Category, Scope, Sc
 from screening.domain.model import BlockAction
 from screening.domain.patterns import PatternKind, load_pattern
 
-from reporting import cpu_model, mib, progress, table, timer_overhead_ns
+from reporting import cpu_model, mib, progress, size_list, table, timer_overhead_ns
 
 # Telkomsel, Indosat, XL, Axis, Tri and Smartfren mobile prefixes (after +62),
 # as in bench_scale.py.
@@ -312,16 +312,6 @@ def report(args: argparse.Namespace, results: list[SizeResult], overhead: float,
 
 
 # --- command line ------------------------------------------------------------------
-
-def size_list(text: str) -> list[int]:
-    try:
-        sizes = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of sizes") from None
-    if not sizes or any(size < 100 for size in sizes):
-        raise argparse.ArgumentTypeError("sizes must be at least 100")
-    return sorted(sizes)
-
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

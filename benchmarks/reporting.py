@@ -3,6 +3,7 @@ machine, timer overhead and Markdown tables."""
 
 from __future__ import annotations
 
+import argparse
 import platform
 import statistics
 import sys
@@ -46,3 +47,14 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown CPU"
+
+
+def size_list(text: str) -> list[int]:
+    """--sizes: a comma-separated list of sizes of at least 100, as argparse takes it."""
+    try:
+        sizes = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of sizes") from None
+    if not sizes or any(size < 100 for size in sizes):
+        raise argparse.ArgumentTypeError("sizes must be at least 100")
+    return sorted(sizes)
