@@ -141,3 +141,20 @@ def test_watchlist_add_list_remove_import(cli, tmp_path):
         1, "screening: error: '...' has no name left once titles and punctuation are taken off")
     cli("watchlist", "remove", "Jaksa Rina Marlina", "--reason", "case closed")
     assert len(json.loads(cli("watchlist", "list", "--format", "json").stdout)) == 2
+
+
+def test_a_common_name_gets_the_most_severe_few_findings_through_grpc(cli, start_server, tmp_path):
+    # A police list of twelve "Anwar <family>" witnesses, imported at once, and one fraud actor "Anwar".
+    families = ["Wowor", "Mandagi", "Rumengan", "Sondakh", "Pattimura", "Tuasikal", "Mahulette", "Matulessy",
+                "Latuconsina", "Lumban", "Tanoto", "Wongso"]
+    listing = tmp_path / "witnesses.csv"
+    listing.write_text("name,category,action,reason\n" + "".join(
+        f"Anwar {family},witness,review,case 7/2026\n" for family in families))
+    cli("watchlist", "import", str(listing), "--reason", "police list")
+    cli("watchlist", "add", "Anwar", "--category", "fraud", "--action", "deny", "--reason", "police report")
+    server = start_server()
+    answer = server.screen(STRANGER, inmate="A-9", called_party_name="Bapak Anwar")
+    hits = findings(answer, pb.REASON_WATCHLIST_MATCH)
+    assert answer.decision == pb.DECISION_DENY and len(hits) == 5
+    assert hits[0].effect == pb.DECISION_DENY and "fraud 'Anwar'" in hits[0].detail
+    assert all(hit.effect == pb.DECISION_REVIEW and "partial match" in hit.detail for hit in hits[1:])
