@@ -11,6 +11,9 @@ from screening.domain.model import BlockAction, Labelled
 from screening.domain.names import Accept, NameIndex, NameMatch
 
 
+_REMEMBERED = 8192  # (name, facility, inmate, thresholds) answers a watchlist keeps
+
+
 class WatchCategory(Labelled):
     VICTIM = 0
     WITNESS = 1
@@ -56,11 +59,26 @@ class Watchlist:
             names.extend((row.entry_id, name) for name in (row.name, *row.aliases))
         self._scoped = any(scope.kind is not ScopeKind.GLOBAL for _, _, scope in self._entries.values())
         self._index = NameIndex(names)
+        # Inmates call the same few people again and again: their answers,
+        # kept for this watchlist's life (a list change builds a new one),
+        # forgotten all at once when there are too many.
+        self._remembered: dict[tuple, tuple[WatchHit, ...]] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def hits(self, name: str, facility: str, inmate: str, review: float, deny: float, limit: int) -> list[WatchHit]:
+        """find_hits, remembered: the same called party of the same inmate is found once."""
+        key = (name, facility, inmate, review, deny, limit)
+        found = self._remembered.get(key)
+        if found is None:
+            if len(self._remembered) >= _REMEMBERED:
+                self._remembered.clear()
+            found = self._remembered[key] = tuple(self.find_hits(*key))
+        return list(found)
+
+    def find_hits(self, name: str, facility: str, inmate: str, review: float, deny: float,
+                  limit: int) -> list[WatchHit]:
         """The `limit` most severe entries that apply to this call: those that
         deny it first, then the others scoring `review` or more, by score.
 

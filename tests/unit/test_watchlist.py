@@ -71,3 +71,21 @@ def test_categories_come_with_the_hits():
     watchlist = Watchlist([WatchRow(7, "Bank BRI", category=WatchCategory.ORGANISATION, action=DENY)])
     [hit] = hits(watchlist, "bank bri")
     assert (hit.category, hit.action, hit.denies) == (WatchCategory.ORGANISATION, DENY, True)
+
+
+def test_answers_are_remembered_per_call_party_inmate_and_thresholds(monkeypatch):
+    from screening.domain import watchlist as module
+
+    monkeypatch.setattr(module, "_REMEMBERED", 3)
+    watchlist = Watchlist([WatchRow(1, "Rina Marlina", action=DENY, scope=Scope.parse("inmate:A-1")),
+                           *crowd(start=100)])
+    first = hits(watchlist, "Rina Marlina", inmate="A-1")
+    first.clear()  # the caller's list is its own
+    assert [h.entry_id for h in hits(watchlist, "Rina Marlina", inmate="A-1")] == [1]
+    assert hits(watchlist, "Rina Marlina", inmate="A-2") == []  # the inmate is part of the question
+    assert len(watchlist.hits("Anwar", "F-1", "A-1", 0.65, 0.9, 2)) == 2  # and the thresholds
+    for n in range(10):  # more names than it keeps: it forgets, never answers wrong
+        hits(watchlist, f"Nobody {n}")
+    assert len(watchlist._remembered) <= 3
+    assert hits(watchlist, "Anwar") == watchlist.find_hits("Anwar", "F-1", "A-1", DEFAULT_REVIEW_THRESHOLD,
+                                                           DEFAULT_DENY_THRESHOLD, 5)
