@@ -59,6 +59,7 @@ class TlsFiles:
 def server_credentials(files: TlsFiles) -> grpc.ServerCredentials:
     """Credentials for add_secure_port; refuses files that cannot be used now."""
     key, chain, client_ca = files.read()
+    _warn_if_shared(files.key)
     rotation = _Rotation(files)
     return grpc.dynamic_ssl_server_credentials(
         grpc.ssl_server_certificate_configuration([(key, chain)], client_ca), rotation.fetch,
@@ -85,6 +86,15 @@ class _Rotation:
             return None
         log.info("TLS certificate files changed: serving the new certificate")
         return grpc.ssl_server_certificate_configuration([(key, chain)], client_ca)
+
+
+def _warn_if_shared(key: str) -> None:
+    # A warning, not a refusal: Kubernetes mounts secrets 0644 unless told
+    # otherwise (defaultMode: 0400), and the pod may be the only user.
+    mode = os.stat(key).st_mode & 0o777
+    if mode & 0o077:
+        log.warning("tls_key: %s can be read by other users (mode %03o): make it owner-only (chmod 600)",
+                    key, mode)
 
 
 def _pem(path: str, setting: str) -> bytes:

@@ -82,8 +82,10 @@ def tls_env(cert, key, client_ca=None):
 
 def test_a_tls_server_answers_tls_clients_only(ca, lists, start_server):
     cert, key = ca.server()
+    key.chmod(0o644)
     server = start_server(env=tls_env(cert, key))
     assert "(TLS)" in "".join(server.log)
+    assert f"tls_key: {key} can be read by other users (mode 644)" in "".join(server.log)
     assert screen(server.port, ca.cert) == "DECISION_ALLOW"
     assert screen(server.port) is grpc.StatusCode.UNAVAILABLE  # plaintext
     stranger = Authority(ca.folder, "elsewhere")
@@ -92,8 +94,10 @@ def test_a_tls_server_answers_tls_clients_only(ca, lists, start_server):
 
 def test_mutual_tls_refuses_clients_without_a_certificate_from_the_client_ca(ca, lists, start_server):
     cert, key = ca.server()
+    key.chmod(0o600)
     server = start_server(env=tls_env(cert, key, ca.cert))
     assert "(TLS, client certificates required)" in "".join(server.log)
+    assert "can be read by other users" not in "".join(server.log)
     kiosk_cert, kiosk_key = ca.client()
     assert screen(server.port, ca.cert, kiosk_cert, kiosk_key) == "DECISION_ALLOW"
     assert screen(server.port, ca.cert) is grpc.StatusCode.UNAVAILABLE
