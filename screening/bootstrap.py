@@ -15,7 +15,7 @@ from screening.api.tls import TlsError, TlsFiles, server_credentials
 from screening.config import ConfigError, Settings
 from screening.domain.behaviour import RecentCalls
 from screening.domain.engine import ScreeningEngine
-from screening.metrics import MeteredScreener, ScreeningMetrics
+from screening.metrics import MeteredDecisionLog, MeteredScreener, ScreeningMetrics
 from screening.reloader import ListReloader
 from screening.retention import DecisionPruner
 from screening.screener import CallScreener
@@ -78,7 +78,7 @@ def start_service(settings: Settings) -> Service:
         engine = ScreeningEngine(policies)
         reloader = ListReloader(store, engine, settings.reload_interval,
                                 on_loaded=metrics.lists_loaded, on_failed=metrics.reload_failed)
-        screener = CallScreener.resume(engine, decisions, policies.history_seconds)
+        screener = CallScreener.resume(engine, MeteredDecisionLog(decisions, metrics), policies.history_seconds)
         server = GrpcServer(MeteredScreener(screener, metrics), settings.workers)
         service = Service(store, decisions, engine, reloader, server, metrics)
         service.port = server.bind(settings.listen, _credentials(settings))

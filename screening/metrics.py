@@ -21,6 +21,7 @@ from prometheus_client import (
 from screening.domain.errors import InvalidRequest, ListsNotLoaded
 from screening.domain.lists import ListSnapshot
 from screening.domain.model import Decision, Reason, ScreenRequest, Screening
+from screening.store.decision_log import PRUNE_BATCH, DecisionLog
 
 # Screening itself takes tens of microseconds; the buckets resolve that range.
 _LATENCY_BUCKETS = (0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1)
@@ -40,6 +41,9 @@ class ScreeningMetrics:
                               registry=r)
         self.latency = Histogram("screening_screen_duration_seconds", "Time the service spent deciding one call.",
                                  buckets=_LATENCY_BUCKETS, registry=r)
+        self.log_writes = Histogram("screening_decision_log_write_seconds",
+                                    "Time to write one answered call to the decision log.",
+                                    buckets=_LATENCY_BUCKETS, registry=r)
         self.list_version = Gauge("screening_list_version", "Version of the lists in use.", registry=r)
         self.list_entries = Gauge("screening_list_entries", "Entries in the lists in use.", ["list"], registry=r)
         self.list_loaded = Gauge("screening_list_loaded_timestamp_seconds",
@@ -74,6 +78,36 @@ class ScreeningMetrics:
         """Start the /metrics HTTP endpoint; returns the port it listens on."""
         server, _thread = start_http_server(port, addr=host, registry=self.registry)
         return server.server_port
+
+
+class MeteredDecisionLog(DecisionLog):
+    """The decision log, its writes timed: the part of a decision that is I/O."""
+
+    def __init__(self, log: DecisionLog, metrics: ScreeningMetrics):
+        self._log = log
+        self._observe = metrics.log_writes.observe
+
+    def append(self, request: ScreenRequest, screening: Screening) -> Screening:
+        started = time.perf_counter()
+        try:
+            return self._log.append(request, screening)
+        finally:
+            self._observe(time.perf_counter() - started)
+
+    def find(self, facility_id: str, call_id: str) -> Screening | None:
+        return self._log.find(facility_id, call_id)
+
+    def attempts_since(self, since: float):
+        return self._log.attempts_since(since)
+
+    def prune(self, before: float, archive=None, batch: int = PRUNE_BATCH) -> int:
+        return self._log.prune(before, archive, batch)
+
+    def count_before(self, before: float) -> int:
+        return self._log.count_before(before)
+
+    def close(self) -> None:
+        self._log.close()
 
 
 class MeteredScreener:

@@ -116,6 +116,7 @@ def test_metrics_endpoint_counts_decisions(lists, start_server):
     assert 'screening_findings_total{reason="blocked_number"} 1.0' in text
     assert "screening_list_version 3.0" in text
     assert 'screening_list_entries{list="allowlist"} 1.0' in text
+    assert "screening_decision_log_write_seconds_count 2.0" in text  # each answered call written once
 
 
 def test_sigterm_drains_and_exits_cleanly(lists, start_server):

@@ -172,3 +172,17 @@ def test_the_pruner_counts_what_it_deleted_and_survives_a_failure(path, caplog):
     log.close()
     assert pruner.prune() == 0 and pruned == [3]  # a closed log: logged, retried next hour
     assert "pruning the decision log failed" in caplog.text
+
+
+def test_the_metered_log_times_each_write_and_only_writes(path):
+    from screening.metrics import MeteredDecisionLog, ScreeningMetrics
+
+    metrics = ScreeningMetrics()
+    with SqliteDecisionLog(path) as log:
+        screener = CallScreener.resume(engine(), MeteredDecisionLog(log, metrics), 600)
+        for n in range(3):
+            screener.screen(call(f"c-{n}"))
+        screener.screen(call("c-0"))  # a retry: found, not written again
+    count = metrics.registry.get_sample_value("screening_decision_log_write_seconds_count")
+    seconds = metrics.registry.get_sample_value("screening_decision_log_write_seconds_sum")
+    assert count == 3 and 0 < seconds < 3
