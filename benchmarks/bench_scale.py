@@ -37,7 +37,7 @@ from screening.domain.lists import ListSnapshot
 from screening.domain.model import Reason, ScreenRequest
 from screening.domain.numbers import normalize
 from screening.domain.policy import build_policy_set
-from screening.store.sqlite import SqliteStore
+from screening.adapters.sqlite.store import SqliteStore
 
 from reporting import MIB, cpu_model, mib, progress, table
 

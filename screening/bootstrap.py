@@ -10,18 +10,19 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from screening.api.server import GrpcServer
-from screening.api.tls import TlsError, TlsFiles, server_credentials
+from screening.adapters.grpc.server import GrpcServer
+from screening.adapters.grpc.tls import TlsError, TlsFiles, server_credentials
 from screening.config import ConfigError, Settings
 from screening.domain.behaviour import RecentCalls
 from screening.domain.engine import ScreeningEngine
-from screening.metrics import MeteredDecisionLog, MeteredScreener, ScreeningMetrics
-from screening.reloader import ListReloader
-from screening.retention import DecisionPruner
-from screening.screener import CallScreener
-from screening.store import open_store, sqlite_path
-from screening.store.base import Store
-from screening.store.decision_log import DecisionLog, SqliteDecisionLog
+from screening.adapters.metrics import MeteredDecisionLog, MeteredScreener, ScreeningMetrics
+from screening.service.reloader import ListReloader
+from screening.service.retention import DecisionPruner
+from screening.service.screener import CallScreener
+from screening.adapters.database import open_store, sqlite_path
+from screening.service.ports import Store
+from screening.adapters.sqlite.decision_log import SqliteDecisionLog
+from screening.service.ports import DecisionLog
 
 log = logging.getLogger("screening")
 

@@ -12,7 +12,7 @@ from screening.domain.engine import ScreeningEngine
 from screening.domain.lists import ListSnapshot
 from screening.domain.model import ScreenRequest
 from screening.domain.policy import build_policy_set
-from screening.store.decision_log import SqliteDecisionLog
+from screening.adapters.sqlite.decision_log import SqliteDecisionLog
 
 DAY = 86400
 

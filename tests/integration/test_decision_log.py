@@ -12,8 +12,8 @@ from screening.domain.engine import ScreeningEngine
 from screening.domain.lists import Allowlist, ListSnapshot, NumberTable
 from screening.domain.model import Decision, PrivilegedKind, Reason, ScreenRequest
 from screening.domain.policy import build_policy_set
-from screening.screener import CallScreener
-from screening.store.decision_log import SqliteDecisionLog
+from screening.service.screener import CallScreener
+from screening.adapters.sqlite.decision_log import SqliteDecisionLog
 
 FAMILY, LAWYER = 6281234567890, 62215551234
 POLICY = {"velocity": {"max_attempts": 3, "window_seconds": 600}}
@@ -160,7 +160,7 @@ def test_a_failing_archive_deletes_nothing_it_did_not_keep(path):
 
 
 def test_the_pruner_counts_what_it_deleted_and_survives_a_failure(path, caplog):
-    from screening.retention import DecisionPruner
+    from screening.service.retention import DecisionPruner
 
     pruned = []
     log = SqliteDecisionLog(path)
@@ -175,7 +175,7 @@ def test_the_pruner_counts_what_it_deleted_and_survives_a_failure(path, caplog):
 
 
 def test_the_metered_log_times_each_write_and_only_writes(path):
-    from screening.metrics import MeteredDecisionLog, ScreeningMetrics
+    from screening.adapters.metrics import MeteredDecisionLog, ScreeningMetrics
 
     metrics = ScreeningMetrics()
     with SqliteDecisionLog(path) as log:

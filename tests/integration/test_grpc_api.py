@@ -7,7 +7,7 @@ from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 
-from screening.api.server import SERVICE_NAME, GrpcServer
+from screening.adapters.grpc.server import SERVICE_NAME, GrpcServer
 from screening.domain.engine import ScreeningEngine
 from screening.domain.lists import Allowlist, ListSnapshot
 from screening.domain.policy import build_policy_set

@@ -10,7 +10,10 @@ import random
 import phonenumbers
 import pytest
 
-from screening import exports, imports
+from screening.adapters.files import export as exports
+from screening.adapters.files.import_files import ImportFile
+from screening.adapters.files.spreadsheet import neutralized
+from screening.service import imports
 from screening.domain.blocklist import Category, Scope
 from screening.domain.entries import AllowlistEntry, BlockEntry, Change
 from screening.domain.errors import InvalidEntry
@@ -18,9 +21,9 @@ from screening.domain.model import BlockAction
 from screening.domain.patterns import parse_pattern
 from screening.domain.policy import build_policy_set
 from screening.domain.quick_numbers import quick_e164
-from screening.list_changes import parse_expiry
-from screening.store import sqlite as sqlite_store
-from screening.store.sqlite import SqliteStore
+from screening.service.list_changes import parse_expiry
+from screening.adapters.sqlite import store as sqlite_store
+from screening.adapters.sqlite.store import SqliteStore
 
 POLICIES = build_policy_set()
 WHY = Change("polda.metro", "police list LP/B/123/XI/2026")
@@ -33,11 +36,17 @@ def store(tmp_path):
         yield s
 
 
-def run(store, text, list_name="blocklist", encoding="utf-8", name="police.csv", **options):
+def import_file(store, list_name, stream, name, options, on_invalid, fmt="auto"):
+    """As the CLI does it: the adapter reads the file, the service imports it."""
+    source = ImportFile(stream, name, list_name, fmt, bool(options.reason))
+    return imports.import_file(store, POLICIES, list_name, source, WHY, options, on_invalid)
+
+
+def run(store, text, list_name="blocklist", encoding="utf-8", name="police.csv", format="auto", **options):
     """Import text as a file; returns the report and every (line, problem) reported."""
     problems = []
-    report = imports.import_file(store, POLICIES, list_name, io.BytesIO(text.encode(encoding)), name, WHY,
-                                 imports.Options(**options), lambda line, problem: problems.append((line, problem)))
+    report = import_file(store, list_name, io.BytesIO(text.encode(encoding)), name, imports.Options(**options),
+                         lambda line, problem: problems.append((line, problem)), format)
     return report, problems
 
 
@@ -126,9 +135,9 @@ def test_skip_invalid_imports_the_good_rows(store):
     text = (f"{HEADER}\n0812-3456-7890,fraud,deny,r,,,\n0812-34,fraud,deny,r,,,\n\xff\xfe broken\n"
             "+62 812 3456 7891,,,,,,\n")
     problems = []
-    report = imports.import_file(store, POLICIES, "blocklist", io.BytesIO(text.encode("latin-1")), "police.csv", WHY,
-                                 imports.Options(reason="from --reason", skip_invalid=True),
-                                 lambda line, problem: problems.append((line, problem)))
+    report = import_file(store, "blocklist", io.BytesIO(text.encode("latin-1")), "police.csv",
+                         imports.Options(reason="from --reason", skip_invalid=True),
+                         lambda line, problem: problems.append((line, problem)))
     assert problems == [(3, "'0812-34' is not a valid phone number (read as dialed in region ID)"),
                         (4, "not UTF-8 text (save the file as UTF-8)")]
     assert (report.added, report.invalid.count, report.committed) == (2, 2, True)
@@ -286,11 +295,11 @@ def test_csv_export_neutralizes_formulas_but_not_patterns(store):
 
 @pytest.mark.parametrize("cell", ["+62 812", "+6281234567890=1", "+62809**", "+=1", "+62..=1", "+62*+1"])
 def test_only_canonical_patterns_keep_their_plus(cell):
-    assert exports.neutralized("pattern", cell) == "'" + cell
+    assert neutralized("pattern", cell) == "'" + cell
 
 
 def test_a_number_in_another_column_is_neutralized():
-    assert exports.neutralized("source", "+6281234567890") == "'+6281234567890"
+    assert neutralized("source", "+6281234567890") == "'+6281234567890"
 
 
 def test_json_export_has_every_field(store):
@@ -336,7 +345,7 @@ def test_the_digest_is_of_the_bytes_as_given(store):
     body = f"{HEADER}\n0812-3456-7890,,,r,,,\n"
     data = codecs.BOM_UTF8 + body.encode()
     problems = []
-    report = imports.import_file(store, POLICIES, "blocklist", io.BytesIO(data), "bom.csv", WHY, imports.Options(),
-                                 lambda line, problem: problems.append(problem))
+    report = import_file(store, "blocklist", io.BytesIO(data), "bom.csv", imports.Options(),
+                         lambda line, problem: problems.append(problem))
     assert report.sha256 == hashlib.sha256(data).hexdigest()  # of the bytes as given, BOM and all
     assert (problems, report.added) == ([], 1)

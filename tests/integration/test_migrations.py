@@ -3,9 +3,9 @@ import sqlite3
 import pytest
 
 from screening.domain.entries import BlockEntry, Change
-from screening.store.base import StoreError
-from screening.store.sqlite import SqliteStore
-from screening.store.sqlite_migrations import Migration, bundled_migrations, load_migrations, schema_version
+from screening.service.ports import StoreError
+from screening.adapters.sqlite.store import SqliteStore
+from screening.adapters.sqlite.migrations import Migration, bundled_migrations, load_migrations, schema_version
 
 WHY = Change("tester", "migration test")
 BUNDLED = bundled_migrations()

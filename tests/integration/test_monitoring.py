@@ -14,7 +14,7 @@ from screening.domain.engine import ScreeningEngine
 from screening.domain.lists import Allowlist, ListSnapshot
 from screening.domain.model import ScreenRequest
 from screening.domain.policy import build_policy_set
-from screening.metrics import MeteredScreener, ScreeningMetrics
+from screening.adapters.metrics import MeteredScreener, ScreeningMetrics
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 RULES = DEPLOY / "prometheus" / "screening-alerts.yml"

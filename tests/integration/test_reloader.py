@@ -10,8 +10,8 @@ from screening.domain.engine import ScreeningEngine
 from screening.domain.entries import AllowlistEntry, BlockEntry, Change
 from screening.domain.model import Decision, ScreenRequest
 from screening.domain.policy import build_policy_set
-from screening.reloader import ListReloader
-from screening.store.sqlite import SqliteStore
+from screening.service.reloader import ListReloader
+from screening.adapters.sqlite.store import SqliteStore
 
 WHY = Change("tester", "reload test")
 FAMILY = "+6281234567890"

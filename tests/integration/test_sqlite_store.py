@@ -11,9 +11,9 @@ from screening.domain.entries import AllowlistEntry, BlockEntry, Change, Privile
 from screening.domain.lists import Contact
 from screening.domain.model import BlockAction, PrivilegedKind
 from screening.domain.numbers import normalize
-from screening.store import open_store
-from screening.store.base import EntryExists, EntryNotFound, StoreError
-from screening.store.sqlite import SqliteStore
+from screening.adapters.database import open_store
+from screening.service.ports import EntryExists, EntryNotFound, StoreError
+from screening.adapters.sqlite.store import SqliteStore
 
 WHY = Change("officer.budi", "family registration 2026-11")
 

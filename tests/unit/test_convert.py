@@ -6,7 +6,7 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from snapshots import engine_for, make_snapshot, request
 
-from screening.api.convert import request_from_proto, screening_to_proto
+from screening.adapters.grpc.convert import request_from_proto, screening_to_proto
 from screening.domain.model import Decision, NumberType, Reason
 from screening.v1 import screening_pb2 as pb
 

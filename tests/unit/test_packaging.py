@@ -21,6 +21,9 @@ def test_every_data_file_is_in_package_data():
 
 
 def test_every_migration_folder_is_a_package():
-    for folder in (ROOT / "screening" / "store" / "migrations").iterdir():
-        if folder.is_dir() and folder.name != "__pycache__":
-            assert (folder / "__init__.py").exists(), folder
+    folders = [folder for folder in (ROOT / "screening" / "adapters" / "sqlite" / "schema").iterdir()
+               if folder.is_dir() and folder.name != "__pycache__"]
+    assert sorted(folder.name for folder in folders) == ["decisions", "lists"]
+    for folder in folders:
+        assert (folder / "__init__.py").exists(), folder
+        assert list(folder.glob("0001_*.sql")), folder

@@ -5,7 +5,7 @@ Errors are not handled here; api/interceptors.py maps them to status codes.
 
 from __future__ import annotations
 
-from screening.api.convert import request_from_proto, screening_to_proto
+from screening.adapters.grpc.convert import request_from_proto, screening_to_proto
 from screening.v1 import screening_pb2_grpc
 
 

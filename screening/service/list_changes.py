@@ -20,7 +20,7 @@ from screening.domain.patterns import parse_pattern
 from screening.domain.policy import PolicySet
 from screening.domain.quick_numbers import quick_e164
 from screening.domain.watchlist import WatchCategory
-from screening.store.base import Store
+from screening.service.ports import Store
 
 # Longest values accepted, in characters (README "Admin CLI").
 ID_LIMIT = 64

@@ -21,7 +21,7 @@ from prometheus_client import (
 from screening.domain.errors import InvalidRequest, ListsNotLoaded
 from screening.domain.lists import ListSnapshot
 from screening.domain.model import Decision, Reason, ScreenRequest, Screening
-from screening.store.decision_log import PRUNE_BATCH, DecisionLog
+from screening.service.ports import PRUNE_BATCH, DecisionLog
 
 # Screening itself takes tens of microseconds; the buckets resolve that range.
 _LATENCY_BUCKETS = (0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1)

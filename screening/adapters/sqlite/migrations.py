@@ -1,6 +1,6 @@
 """Versioned schema migrations for the SQLite store.
 
-Migrations are the numbered files in migrations/sqlite/ (NNNN_name.sql). Each
+Migrations are the numbered files in schema/lists/ and schema/decisions/ (NNNN_name.sql). Each
 runs in its own transaction together with its row in schema_migrations, so a
 database is always at exactly one version; an existing database is upgraded
 in place on first open by a newer release. A database newer than this code is
@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from importlib import resources
 from importlib.abc import Traversable
 
-from screening.store.base import StoreError
+from screening.service.ports import StoreError
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
@@ -28,10 +28,9 @@ class Migration:
     sql: str
 
 
-def bundled_migrations(folder: str = "sqlite") -> list[Migration]:
-    """The migrations shipped for one database: "sqlite" (the lists) or
-    "sqlite_decisions" (the decision log)."""
-    migrations = load_migrations(resources.files("screening.store.migrations").joinpath(folder))
+def bundled_migrations(folder: str = "lists") -> list[Migration]:
+    """The migrations shipped for one database: "lists" or "decisions" (the decision log)."""
+    migrations = load_migrations(resources.files("screening.adapters.sqlite.schema").joinpath(folder))
     if not migrations:
         # An install that lost its data files must not start on an empty schema.
         raise StoreError(f"no {folder} migrations found in the installed package; reinstall screening")

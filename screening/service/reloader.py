@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 from screening.domain.engine import ScreeningEngine
 from screening.domain.lists import ListSnapshot
-from screening.periodic import Periodic
-from screening.store.base import Store
+from screening.service.periodic import Periodic
+from screening.service.ports import Store
 
 log = logging.getLogger(__name__)
 

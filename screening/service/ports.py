@@ -1,7 +1,9 @@
-"""The store: where the lists live, behind an interface any backend implements.
+"""The ports: what the use cases need from the outside, as interfaces every
+backend implements (adapters/sqlite today), and the errors they raise.
 
-The engine never talks to a store; the reloader asks a store for a
-ListSnapshot and swaps it in, and the CLI changes lists through it.
+- Store: where the lists live. The reloader reads it and the list changes
+  write it; the engine never talks to one.
+- DecisionLog: every answered call, durable before it is answered.
 """
 
 from __future__ import annotations
@@ -9,8 +11,19 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 
+from typing import Any
+
+from screening.domain.behaviour import Attempt
 from screening.domain.entries import AuditRecord, Change, Entry
 from screening.domain.lists import ListSnapshot
+from screening.domain.model import ScreenRequest, Screening
+
+# Rows a prune deletes per transaction: calls wait for the log's lock at most
+# that long (a few milliseconds).
+PRUNE_BATCH = 2000
+# archive(decisions): keeps them somewhere before they are deleted; each a
+# dict of the log's columns, findings as a list.
+Archive = Callable[[list[dict[str, Any]]], None]
 
 
 class StoreError(RuntimeError):
@@ -70,6 +83,40 @@ class Store(ABC):
     @abstractmethod
     def history(self, limit: int = 100) -> list[AuditRecord]:
         """The newest changes, newest first."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class DecisionLog(ABC):
+    @abstractmethod
+    def find(self, facility_id: str, call_id: str) -> Screening | None:
+        """The answer already given to this call attempt, if any."""
+
+    @abstractmethod
+    def append(self, request: ScreenRequest, screening: Screening) -> Screening:
+        """Write the answer durably; returns it, or the answer logged first
+        when another process answered the same call attempt meanwhile."""
+
+    @abstractmethod
+    def attempts_since(self, since: float) -> Iterator[Attempt]:
+        """Attempts from `since` on, oldest first, for the behavioural rules."""
+
+    @abstractmethod
+    def prune(self, before: float, archive: Archive | None = None, batch: int = PRUNE_BATCH) -> int:
+        """Delete the decisions made before `before` (Unix time), a batch at
+        a time, each batch handed to `archive` first (a failure there
+        deletes nothing more); returns how many were deleted."""
+
+    @abstractmethod
+    def count_before(self, before: float) -> int:
+        """How many decisions were made before `before`."""
 
     @abstractmethod
     def close(self) -> None: ...

@@ -14,7 +14,7 @@ from screening.domain.behaviour import Attempt, RecentCalls
 from screening.domain.engine import ScreeningEngine
 from screening.domain.model import ScreenRequest, Screening
 from screening.domain.validation import validate_request
-from screening.store.decision_log import DecisionLog
+from screening.service.ports import DecisionLog
 
 
 class CallScreener:

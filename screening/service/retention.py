@@ -12,8 +12,8 @@ import logging
 import time
 from collections.abc import Callable
 
-from screening.periodic import Periodic
-from screening.store.decision_log import DecisionLog
+from screening.service.periodic import Periodic
+from screening.service.ports import DecisionLog
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The durable decision log: the port, and its SQLite adapter.
+"""The durable decision log on SQLite.
 
 Every answered ScreenCall is written here before the answer leaves the
 server, so a crash loses no answered decision; the behavioural rules' windows
@@ -13,61 +13,20 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from screening.domain.behaviour import Attempt
 from screening.domain.model import Decision, Finding, NumberType, Reason, ScreenRequest, Screening
-from screening.store.base import StoreError
-from screening.store.sqlite import create_private_file
-from screening.store.sqlite_migrations import bundled_migrations, migrate
+from screening.service.ports import PRUNE_BATCH, Archive, DecisionLog, StoreError
+from screening.adapters.sqlite.store import create_private_file
+from screening.adapters.sqlite.migrations import bundled_migrations, migrate
 
 _PRIVILEGED_DETAIL = "privileged call: the number is not kept"
-# Rows deleted per transaction: calls wait for the log's lock at most that
-# long (a few milliseconds).
-PRUNE_BATCH = 2000
-# archive(decisions): keeps them somewhere before they are deleted; each a
-# dict of the log's columns, findings as a list.
-Archive = Callable[[list[dict[str, Any]]], None]
 _COLUMNS = ("facility_id, call_id, inmate_id, station_id, dialed_number, called_party_name, normalized_number, "
             "number_key, number_type, number_region, at, requested_at, decision, record, max_duration_seconds, "
             "list_version, findings")
-
-
-class DecisionLog(ABC):
-    @abstractmethod
-    def find(self, facility_id: str, call_id: str) -> Screening | None:
-        """The answer already given to this call attempt, if any."""
-
-    @abstractmethod
-    def append(self, request: ScreenRequest, screening: Screening) -> Screening:
-        """Write the answer durably; returns it, or the answer logged first
-        when another process answered the same call attempt meanwhile."""
-
-    @abstractmethod
-    def attempts_since(self, since: float) -> Iterator[Attempt]:
-        """Attempts from `since` on, oldest first, for the behavioural rules."""
-
-    @abstractmethod
-    def prune(self, before: float, archive: Archive | None = None, batch: int = PRUNE_BATCH) -> int:
-        """Delete the decisions made before `before` (Unix time), a batch at
-        a time, each batch handed to `archive` first (a failure there
-        deletes nothing more); returns how many were deleted."""
-
-    @abstractmethod
-    def count_before(self, before: float) -> int:
-        """How many decisions were made before `before`."""
-
-    @abstractmethod
-    def close(self) -> None: ...
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 class SqliteDecisionLog(DecisionLog):
@@ -81,7 +40,7 @@ class SqliteDecisionLog(DecisionLog):
             # process (the promise made to the phone system); an fsync per call
             # for power loss too would cost more than the screening itself.
             self._conn.execute("PRAGMA synchronous=NORMAL")
-            migrate(self._conn, bundled_migrations("sqlite_decisions"))
+            migrate(self._conn, bundled_migrations("decisions"))
         except sqlite3.Error as error:
             raise StoreError(f"cannot open decision log {self.path}: {error}") from error
         self._lock = threading.Lock()

@@ -16,7 +16,8 @@ import uuid
 from datetime import datetime
 
 from screening import __version__
-from screening.cli_output import FORMATS, print_rows, printable
+from screening.adapters.files.columns import LISTING
+from screening.cli.output import FORMATS, print_rows, printable
 from screening.config import ConfigError, Settings, check_retention, load_settings
 from screening.domain.blocklist import Category
 from screening.domain.entries import AllowlistEntry, BlockEntry, PrivilegedEntry, WatchEntry
@@ -24,18 +25,10 @@ from screening.domain.errors import InvalidEntry, InvalidRequest
 from screening.domain.model import PrivilegedKind, ScreenRequest, Screening
 from screening.domain.policy import PolicyError
 from screening.domain.watchlist import WatchCategory
-from screening.exports import FORMATS as EXPORT_FORMATS
-from screening.store import open_store
-from screening.store.base import StoreError
+from screening.adapters.files.export import FORMATS as EXPORT_FORMATS
+from screening.adapters.database import open_store
+from screening.service.ports import StoreError
 
-COLUMNS = {
-    AllowlistEntry: ("id", "inmate_id", "facility_id", "number", "name", "relationship",
-                     "created_at", "created_by", "reason"),
-    PrivilegedEntry: ("id", "number", "name", "kind", "created_at", "created_by", "reason"),
-    WatchEntry: ("id", "name", "aliases", "category", "action", "scope", "created_at", "created_by", "reason"),
-    BlockEntry: ("id", "pattern", "category", "action", "scope", "expires_at", "source",
-                 "created_at", "created_by", "reason"),
-}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,7 +183,7 @@ def _serve(args, settings: Settings) -> None:
 
 
 def _allowlist_add(args, settings: Settings) -> None:
-    from screening import list_changes
+    from screening.service import list_changes
 
     with open_store(settings.database) as store:
         result = list_changes.add_allowlist(store, settings.policies(), args.inmate_id, args.number, args.name,
@@ -199,7 +192,7 @@ def _allowlist_add(args, settings: Settings) -> None:
 
 
 def _privileged_add(args, settings: Settings) -> None:
-    from screening import list_changes
+    from screening.service import list_changes
 
     with open_store(settings.database) as store:
         result = list_changes.add_privileged(store, settings.policies(), args.number, args.name, args.kind,
@@ -208,7 +201,7 @@ def _privileged_add(args, settings: Settings) -> None:
 
 
 def _blocklist_add(args, settings: Settings) -> None:
-    from screening import list_changes
+    from screening.service import list_changes
 
     with open_store(settings.database) as store:
         result = list_changes.add_blocked(store, settings.policies(), args.pattern, args.category, args.action,
@@ -217,7 +210,7 @@ def _blocklist_add(args, settings: Settings) -> None:
 
 
 def _watchlist_add(args, settings: Settings) -> None:
-    from screening import list_changes
+    from screening.service import list_changes
 
     with open_store(settings.database) as store:
         result = list_changes.add_watch(store, args.name, args.alias, args.category, args.action, args.scope,
@@ -226,7 +219,7 @@ def _watchlist_add(args, settings: Settings) -> None:
 
 
 def _watchlist_remove(args, settings: Settings) -> None:
-    from screening import list_changes
+    from screening.service import list_changes
 
     with open_store(settings.database) as store:
         entry = list_changes.remove_watch(store, args.name, args.scope, _change(args))
@@ -234,7 +227,7 @@ def _watchlist_remove(args, settings: Settings) -> None:
 
 
 def _blocklist_remove(args, settings: Settings) -> None:
-    from screening import list_changes
+    from screening.service import list_changes
 
     with open_store(settings.database) as store:
         entry = list_changes.remove_blocked(store, settings.policies(), args.pattern, args.scope, _change(args))
@@ -242,7 +235,7 @@ def _blocklist_remove(args, settings: Settings) -> None:
 
 
 def _allowlist_remove(args, settings: Settings) -> None:
-    from screening import list_changes
+    from screening.service import list_changes
 
     with open_store(settings.database) as store:
         entry = list_changes.remove(store, settings.policies(), AllowlistEntry, args.number, _change(args),
@@ -251,7 +244,7 @@ def _allowlist_remove(args, settings: Settings) -> None:
 
 
 def _remove(args, settings: Settings) -> None:
-    from screening import list_changes
+    from screening.service import list_changes
 
     with open_store(settings.database) as store:
         entry = list_changes.remove(store, settings.policies(), args.entry_type, args.number, _change(args))
@@ -259,10 +252,11 @@ def _remove(args, settings: Settings) -> None:
 
 
 def _import(args, settings: Settings) -> int:
-    from screening import imports
+    from screening.adapters.files.import_files import ImportFile
+    from screening.service import imports
 
     name = "<stdin>" if args.file == "-" else args.file
-    options = imports.Options(args.reason, args.skip_invalid, args.dry_run, args.format)
+    options = imports.Options(args.reason, args.skip_invalid, args.dry_run)
     level = "warning" if args.skip_invalid else "error"
 
     def on_invalid(line: int, problem: str) -> None:
@@ -271,8 +265,8 @@ def _import(args, settings: Settings) -> int:
     why = _change(args, args.reason or "bulk import; reasons per row")
     source = contextlib.nullcontext(sys.stdin.buffer) if args.file == "-" else open(args.file, "rb")
     with source as stream, open_store(settings.database) as store:
-        report = imports.import_file(store, settings.policies(), args.list_name, stream, name, why, options,
-                                     on_invalid)
+        records = ImportFile(stream, name, args.list_name, args.format, bool(args.reason))
+        report = imports.import_file(store, settings.policies(), args.list_name, records, why, options, on_invalid)
         version = store.list_version()
     return _import_report(report, args.skip_invalid, args.dry_run, version)
 
@@ -306,7 +300,7 @@ def _lines(lines) -> str:
 
 
 def _blocklist_export(args, settings: Settings) -> None:
-    from screening import exports
+    from screening.adapters.files import export as exports
 
     target = contextlib.nullcontext(sys.stdout) if args.output is None else _private_file(args.output)
     with open_store(settings.database) as store, target as out:
@@ -340,7 +334,7 @@ def _list(args, settings: Settings) -> None:
         filters["facility_id"] = args.facility
     with open_store(settings.database) as store:
         rows = [_row(entry) for entry in store.entries(args.entry_type, **filters)]
-    print_rows(COLUMNS[args.entry_type], rows, args.format)
+    print_rows(LISTING[args.entry_type.LIST], rows, args.format)
 
 
 def _history(args, settings: Settings) -> None:
@@ -354,9 +348,9 @@ def _history(args, settings: Settings) -> None:
 
 
 def _decisions_prune(args, settings: Settings) -> None:
-    from screening.archive import JsonlArchive
+    from screening.adapters.files.archive import JsonlArchive
     from screening.bootstrap import decision_log_path
-    from screening.store.decision_log import SqliteDecisionLog
+    from screening.adapters.sqlite.decision_log import SqliteDecisionLog
 
     check_retention("--older-than-days", args.older_than_days, settings.policies())
     path = decision_log_path(settings)
@@ -386,7 +380,7 @@ def _check(args, settings: Settings) -> None:
     if args.json:
         from google.protobuf import json_format
 
-        from screening.api.convert import screening_to_proto
+        from screening.adapters.grpc.convert import screening_to_proto
 
         print(json_format.MessageToJson(screening_to_proto(screening), always_print_fields_with_no_presence=True))
     else:
@@ -406,7 +400,7 @@ def _explain(screening: Screening) -> None:
 
 
 def _change(args, reason: str | None = None):
-    from screening import list_changes
+    from screening.service import list_changes
 
     actor = args.actor or os.environ.get("SUDO_USER") or getpass.getuser()
     return list_changes.change(actor, args.reason if reason is None else reason)

@@ -8,8 +8,8 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from screening.api.interceptors import ErrorMappingInterceptor
-from screening.api.servicer import CallScreeningServicer
+from screening.adapters.grpc.interceptors import ErrorMappingInterceptor
+from screening.adapters.grpc.servicer import CallScreeningServicer
 from screening.v1 import screening_pb2, screening_pb2_grpc
 
 SERVICE_NAME = screening_pb2.DESCRIPTOR.services_by_name["CallScreeningService"].full_name

@@ -2,46 +2,29 @@
 import the list (imports.py reads them back).
 
 CSV has the import columns first, then id, created_at and created_by for
-information (imports ignore them). A cell a spreadsheet would run as a
-formula gets a leading ', except a canonical pattern: it must stay
-importable, and a "+" followed by digits runs nothing.
+information (imports ignore them). Cells a spreadsheet would run as a
+formula are neutralized (adapters/files/spreadsheet.py).
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import re
 from collections.abc import Iterable
 from typing import TextIO
 
+from screening.adapters.files.columns import IMPORTS, INFORMATION
+from screening.adapters.files.spreadsheet import neutralized
 from screening.domain.entries import BlockEntry
 
-IMPORT_COLUMNS = ("pattern", "category", "action", "reason", "source", "expires_at", "scope")
-INFORMATION_COLUMNS = ("id", "created_at", "created_by")
+IMPORT_COLUMNS = IMPORTS["blocklist"].columns
 FORMATS = ("csv", "json")
-# A spreadsheet runs a cell that starts with one of these as a formula.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# The patterns parse_pattern writes: exact, prefix, wildcard, range.
-_CANONICAL_PATTERN = re.compile(r"\+[0-9]+(\*|\?+|\.\.\+[0-9]+)?")
 
 
 def export_blocklist(entries: Iterable[BlockEntry], out: TextIO, fmt: str) -> int:
     """Write the entries as CSV or as a JSON array; returns how many."""
     rows = (_row(entry) for entry in entries)
     return _json(rows, out) if fmt == "json" else _csv(rows, out)
-
-
-def neutralized(column: str, value: str) -> str:
-    """The cell as a spreadsheet can open it without running anything."""
-    if column == "pattern" and _CANONICAL_PATTERN.fullmatch(value):
-        return value
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
-
-
-def restored(value: str) -> str:
-    """A cell as it was before neutralized() (an import reads exports)."""
-    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_STARTS) else value
 
 
 def _row(entry: BlockEntry) -> dict:
@@ -60,7 +43,7 @@ def _row(entry: BlockEntry) -> dict:
 
 
 def _csv(rows: Iterable[dict], out: TextIO) -> int:
-    columns = (*IMPORT_COLUMNS, *INFORMATION_COLUMNS)
+    columns = (*IMPORT_COLUMNS, *INFORMATION)
     # CRLF, as RFC 4180 has it: with it, a cell holding a lone CR is quoted too.
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)

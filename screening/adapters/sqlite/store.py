@@ -21,8 +21,8 @@ from screening.domain.lists import Allowlist, ListSnapshot, NumberTable
 from screening.domain.model import BlockAction, PrivilegedKind
 from screening.domain.contacts import count_people
 from screening.domain.watchlist import Watchlist, WatchCategory, WatchRow
-from screening.store.base import EntryExists, EntryNotFound, Store, StoreError
-from screening.store.sqlite_migrations import Migration, bundled_migrations, migrate
+from screening.service.ports import EntryExists, EntryNotFound, Store, StoreError
+from screening.adapters.sqlite.migrations import Migration, bundled_migrations, migrate
 
 # Columns stored as text: how a value is written, and read back.
 _TEXT_COLUMNS = {

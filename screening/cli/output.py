@@ -9,9 +9,9 @@ import unicodedata
 from collections.abc import Sequence
 from typing import TextIO
 
+from screening.adapters.files.spreadsheet import neutralized
+
 FORMATS = ("table", "csv", "json")
-# A spreadsheet runs a cell that starts with one of these as a formula.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def print_rows(columns: Sequence[str], rows: list[dict], fmt: str, out: TextIO = sys.stdout) -> None:
@@ -22,18 +22,9 @@ def print_rows(columns: Sequence[str], rows: list[dict], fmt: str, out: TextIO =
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([spreadsheet_safe(row[c]) for c in columns])
+            writer.writerow([neutralized(c, row[c]) for c in columns])
     else:
         _table(columns, rows, out)
-
-
-def spreadsheet_safe(value) -> str:
-    """Neutralize formula injection, except in E.164 numbers (digits only,
-    so nothing to run, and they must stay importable)."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_STARTS) and not (text[0] == "+" and text[1:].isdigit()):
-        return "'" + text
-    return text
 
 
 def printable(value) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
-from screening.store.base import Store, StoreError
+from screening.service.ports import Store, StoreError
 
 
 def open_store(database: str) -> Store:
@@ -13,7 +13,7 @@ def open_store(database: str) -> Store:
     "screening.db", "/var/lib/screening/screening.db" and
     "sqlite:///var/lib/screening/screening.db" all open a SQLite file.
     """
-    from screening.store.sqlite import SqliteStore
+    from screening.adapters.sqlite.store import SqliteStore
 
     return SqliteStore(sqlite_path(database))
 

@@ -1,0 +1,5 @@
+"""The `screening` command."""
+
+from screening.cli.main import main
+
+__all__ = ["main"]

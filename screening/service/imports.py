@@ -1,0 +1,160 @@
+"""Bulk imports: a police blocklist, or a facility's approved contacts, from a file.
+
+The file is read as a stream; every row is validated as the CLI's add does
+(list_changes) and the valid ones are stored in batches in ONE transaction
+(Store.import_entries). All or nothing by default: one invalid row and
+nothing changes, with every invalid row named by its line. Only a batch of
+rows is held at a time, however long the file.
+
+The file itself is read by an adapter (adapters/files/import_files.py),
+which hands over its rows as records: (line, values by column, problem).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from screening.service import list_changes
+from screening.domain.entries import AllowlistEntry, BlockEntry, Change, Entry, WatchEntry, check_text
+from screening.domain.errors import InvalidEntry
+from screening.domain.policy import PolicySet
+from screening.service.ports import Store
+
+# Line numbers a report keeps per kind of row left out; the counts are complete.
+_SHOWN_LINES = 5
+
+# One row of a file: its line number, its values by column, what is wrong with it ("" = nothing yet).
+Record = tuple[int, dict[str, str], str]
+
+
+class ImportFile(Protocol):
+    """An import file as an adapter reads it."""
+
+    name: str
+    format: str  # "csv" or "text"
+
+    def records(self) -> Iterator[Record]:
+        """The data rows, read lazily."""
+
+    @property
+    def sha256(self) -> str:
+        """The digest of the bytes read so far (all of them, once records() is done)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    reason: str = ""  # the reason of every row without its own
+    skip_invalid: bool = False
+    dry_run: bool = False
+
+
+@dataclass
+class Lines:
+    """How many rows of one kind, and the first few of their line numbers."""
+
+    count: int = 0
+    first: list[int] = field(default_factory=list)
+
+    def add(self, line: int) -> None:
+        self.count += 1
+        if len(self.first) < _SHOWN_LINES:
+            self.first.append(line)
+
+
+@dataclass
+class Report:
+    file: str
+    list: str
+    format: str
+    sha256: str = ""
+    rows: int = 0  # data rows, not the header, blank lines or comments
+    added: int = 0  # or would be, when not committed
+    duplicates_in_file: Lines = field(default_factory=Lines)
+    already_present: Lines = field(default_factory=Lines)
+    invalid: Lines = field(default_factory=Lines)
+    committed: bool = False
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """How a row of a list's import file becomes an entry."""
+
+    entry_type: type
+    build: Callable[[PolicySet, dict[str, str]], Entry]
+
+
+def _blocked(policies: PolicySet, row: dict[str, str]) -> Entry:
+    return list_changes.block_entry(policies, row.get("pattern", ""), row.get("category", ""), row.get("action", ""),
+                                    row.get("source", ""), row.get("scope", ""), row.get("expires_at", ""))
+
+
+def _approved(policies: PolicySet, row: dict[str, str]) -> Entry:
+    return list_changes.allowlist_entry(policies, row.get("inmate_id", ""), row.get("number", ""),
+                                        row.get("name", ""), row.get("relationship", ""), row.get("facility_id", ""))
+
+
+def _watched(policies: PolicySet, row: dict[str, str]) -> Entry:
+    aliases = [a for a in row.get("aliases", "").split("|")]
+    return list_changes.watch_entry(row.get("name", ""), aliases, row.get("category", ""), row.get("action", ""),
+                                    row.get("scope", ""))
+
+
+_KINDS = {
+    "blocklist": _Kind(BlockEntry, _blocked),
+    "allowlist": _Kind(AllowlistEntry, _approved),
+    "watchlist": _Kind(WatchEntry, _watched),
+}
+
+
+def import_file(store: Store, policies: PolicySet, list_name: str, source: ImportFile, change: Change,
+                options: Options, on_invalid: Callable[[int, str], None]) -> Report:
+    """Import a file into a list; on_invalid(line, problem) hears of every
+    invalid row as it is read. Raises InvalidEntry for a file that cannot be
+    read at all (bad header, UTF-16, no rows)."""
+    kind = _KINDS[list_name]
+    name = source.name
+    records = source.records()
+    report = Report(name, list_name, source.format)
+
+    def on_duplicate(line: int, in_file: bool) -> None:
+        (report.duplicates_in_file if in_file else report.already_present).add(line)
+
+    def finish(added: int) -> dict | None:
+        if not report.rows:
+            raise InvalidEntry(f"{name}: no rows to import")
+        report.sha256, report.added = source.sha256, added
+        report.committed = not options.dry_run and (options.skip_invalid or not report.invalid.count)
+        return _details(report, options, change) if report.committed else None
+
+    entries = _entries(records, kind, policies, options.reason, report, on_invalid)
+    store.import_entries(kind.entry_type, entries, change, on_duplicate, finish)
+    return report
+
+
+def _entries(records: Iterator[Record], kind: _Kind, policies: PolicySet, default_reason: str, report: Report,
+             on_invalid: Callable[[int, str], None]) -> Iterator[tuple[int, Entry, str]]:
+    """The valid rows as (line, entry, reason); the invalid ones counted and reported."""
+    for line, row, problem in records:
+        report.rows += 1
+        try:
+            if problem:
+                raise InvalidEntry(problem)
+            entry = kind.build(policies, row)
+            reason = check_text("reason", row.get("reason") or default_reason, list_changes.TEXT_LIMIT)
+        except ValueError as error:  # InvalidEntry, or an enum's from_label
+            report.invalid.add(line)
+            on_invalid(line, str(error))
+            continue
+        yield line, entry, reason
+
+
+def _details(report: Report, options: Options, change: Change) -> dict:
+    """What the audit log keeps of an import."""
+    return {
+        "file": report.file, "sha256": report.sha256, "format": report.format, "rows": report.rows,
+        "added": report.added, "duplicates_in_file": report.duplicates_in_file.count,
+        "already_present": report.already_present.count, "invalid_skipped": report.invalid.count,
+        "skip_invalid": options.skip_invalid, "reason": options.reason, "actor": change.actor,
+    }
