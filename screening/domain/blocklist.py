@@ -100,7 +100,9 @@ class BlockTable:
         self._scopes = array("i")  # index into _scope_list; 0 = global
         scope_index: dict[Scope, int] = {Scope(): 0}
         self._texts: list[str | None] = []  # pattern text, None for exact numbers
-        rules: list[tuple[int, int, int]] = []  # (composite key, narrower scope first, slot)
+        # (composite key, narrower scope first, entry id, slot): equally
+        # specific entries in id order, whatever order the rows came in.
+        rules: list[tuple[int, int, int, int]] = []
         near: list[tuple[int, int]] = []
         for slot, row in enumerate(rows):
             text = row.pattern
@@ -115,16 +117,17 @@ class BlockTable:
             narrower = -row.scope.kind
             if exact:
                 key = int(text[1:])
-                rules.append((_composite(len(text) - 1, len(text) - 1, key), narrower, slot))
+                rules.append((_composite(len(text) - 1, len(text) - 1, key), narrower, row.entry_id, slot))
                 if row.category is Category.FRAUD and narrower == 0:
                     near.append((key, slot))
             else:
                 for rule in load_pattern(text).rules:
-                    rules.append((_composite(len(rule.prefix), rule.length, int(rule.prefix)), narrower, slot))
+                    rules.append((_composite(len(rule.prefix), rule.length, int(rule.prefix)), narrower,
+                                  row.entry_id, slot))
         self._scope_list = list(scope_index)  # distinct scopes, not one per entry
         rules.sort()
         self._keys = array("q", (r[0] for r in rules))
-        self._slots = array("i", (r[2] for r in rules))
+        self._slots = array("i", (r[3] for r in rules))
         self._index = _RunIndex(self._keys)
         self._classes = _classes_by_length({_class_of(r[0]) for r in rules})
         near.sort()

@@ -10,13 +10,14 @@ screened against one consistent version of every list.
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from screening.domain import relationships
 from screening.domain.blocklist import BlockTable
+from screening.domain.contacts import count_people
 from screening.domain.errors import InvalidEntry
 from screening.domain.watchlist import Watchlist
 
@@ -67,10 +68,11 @@ class Allowlist:
     """Per-inmate approved numbers, in compressed sparse rows.
 
     Each inmate owns the slice offsets[i]:offsets[i+1] of the number arrays,
-    sorted by number. An entry may be limited to one facility (facility code
-    > 0) or hold in every facility (code 0). The contacts' registered names
-    are one joined string with offsets: no string object per entry; their
-    relationships one byte each, the code of the canonical kind.
+    sorted by number, then entry id. An entry may be limited to one facility
+    (facility code > 0) or hold in every facility (code 0). The contacts'
+    registered names are one joined string with offsets: no string object
+    per entry; their relationships one byte each, the code of the canonical
+    kind.
     """
 
     __slots__ = ("_inmates", "_facilities", "_offsets", "_keys", "_ids", "_facility_codes", "_names",
@@ -79,37 +81,54 @@ class Allowlist:
     def __init__(self, rows: Iterable[tuple] = ()):
         """rows: (inmate id, number key, entry id, facility id or ""[, contact
         name[, relationship as registered]]), grouped by inmate and sorted by
-        number key within each inmate."""
-        self._inmates: dict[str, int] = {}
-        self._facilities: dict[str, int] = {"": 0}
-        self._offsets = array("q", [0])
-        self._keys = array("q")
-        self._ids = array("q")
-        self._facility_codes = array("i")
-        self._name_offsets = array("q", [0])
-        self._relationships = array("b")
-        names: list[str] = []
+        number key within each inmate (build() takes them in any order)."""
+        columns = _Columns()
         current, previous_key = None, -1
-        for inmate, key, entry_id, facility, *contact in rows:
+        for row in rows:
+            inmate, key = row[0], row[1]
             if inmate != current:
-                if inmate in self._inmates:
+                if inmate in columns.inmates:
                     raise InvalidEntry(f"allowlist rows must be grouped by inmate; {inmate!r} came twice")
-                if current is not None:
-                    self._offsets.append(len(self._keys))
-                self._inmates[inmate] = len(self._inmates)
                 current, previous_key = inmate, -1
             if key < previous_key:
                 raise InvalidEntry(f"allowlist rows of {inmate!r} must be sorted by number")
             previous_key = key
-            self._keys.append(key)
-            self._ids.append(entry_id)
-            self._facility_codes.append(self._facilities.setdefault(facility, len(self._facilities)))
-            names.append(contact[0] if contact else "")
-            self._name_offsets.append(self._name_offsets[-1] + len(names[-1]))
-            self._relationships.append(relationships.code_of(contact[1]) if len(contact) > 1 else 0)
-        if current is not None:
-            self._offsets.append(len(self._keys))
-        self._names = "".join(names)
+            columns.add(*row)
+        self._take(columns)
+
+    @classmethod
+    def build(cls, rows: Iterable[tuple]) -> Allowlist:
+        """The allowlist of rows in any order. Rows that come grouped by
+        inmate and sorted by number key, then entry id, are taken as they
+        come; others are sorted first."""
+        columns = _Columns()
+        for row in rows:
+            columns.add(*row)
+        if not columns.ordered:
+            columns.sort()
+        allowlist = cls.__new__(cls)
+        allowlist._take(columns)
+        return allowlist
+
+    def _take(self, columns: _Columns) -> None:
+        # Inmate codes count up in order of first appearance, and the rows
+        # are in code order: an inmate's code is its row in the offsets.
+        self._inmates, self._facilities = columns.inmates, columns.facilities
+        self._keys, self._ids = columns.keys, columns.ids
+        self._facility_codes, self._relationships = columns.facility_codes, columns.relationships
+        self._offsets = array("q", [0])
+        codes = columns.codes
+        for i in range(1, len(codes)):
+            if codes[i] != codes[i - 1]:
+                self._offsets.append(i)
+        if codes:
+            self._offsets.append(len(codes))
+        self._name_offsets = array("q", [0])
+        total = 0
+        for name in columns.names:
+            total += len(name)
+            self._name_offsets.append(total)
+        self._names = "".join(columns.names)
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -149,6 +168,96 @@ class Allowlist:
         arrays = (self._offsets, self._keys, self._ids, self._facility_codes, self._name_offsets,
                   self._relationships)
         return sum(a.itemsize * len(a) for a in arrays) + len(self._names)
+
+
+    def inmate_at(self, slot: int) -> str:
+        """The inmate an array slot belongs to (for the few slots that need it)."""
+        row = bisect_right(self._offsets, slot) - 1
+        return self._inmate_names()[row]
+
+    def _inmate_names(self) -> list[str]:
+        names = [""] * len(self._inmates)
+        for inmate, row in self._inmates.items():
+            names[row] = inmate
+        return names
+
+    def shared_approvals(self) -> NumberTable:
+        """Numbers approved for more than one inmate: key -> (how many inmates,
+        how many different people they registered it under)."""
+        keys = self._keys
+        repeated, seen = set(), set()
+        for key in keys:
+            if key in seen:
+                repeated.add(key)
+            else:
+                seen.add(key)
+        del seen
+        registrations: dict[int, list[tuple[str, str]]] = {key: [] for key in repeated}
+        inmates = self._inmate_names()
+        for row in range(len(self._offsets) - 1):
+            for slot in range(self._offsets[row], self._offsets[row + 1]):
+                if keys[slot] in repeated:
+                    registrations[keys[slot]].append((inmates[row], self._name_at(slot)))
+        shared = ((key, *counts) for key in sorted(registrations)
+                  if (counts := shared_counts(registrations[key])) is not None)
+        return NumberTable((key, entry[0], entry[1]) for key, *entry in shared)
+
+    def _name_at(self, slot: int) -> str:
+        return self._names[self._name_offsets[slot]:self._name_offsets[slot + 1]]
+
+
+def shared_counts(registrations: Iterable[tuple[str, str]]) -> tuple[int, int] | None:
+    """(inmates, people) for a number's (inmate, registered name) approvals,
+    or None when only one inmate approved it. People are capped at 127: the
+    table keeps one byte."""
+    registrations = list(registrations)
+    inmates = len({inmate for inmate, _ in registrations})
+    if inmates < 2:
+        return None
+    return inmates, min(count_people(name for _, name in registrations), 127)
+
+
+class _Columns:
+    """Allowlist rows gathered into arrays as they come, noting whether they
+    came in order (grouped by inmate, by number key, then entry id)."""
+
+    __slots__ = ("inmates", "facilities", "codes", "keys", "ids", "facility_codes", "names", "relationships",
+                 "ordered", "_last")
+
+    def __init__(self):
+        self.inmates: dict[str, int] = {}
+        self.facilities: dict[str, int] = {"": 0}
+        self.codes, self.keys, self.ids = array("i"), array("q"), array("q")
+        self.facility_codes, self.relationships = array("i"), array("b")
+        self.names: list[str] = []
+        self.ordered = True
+        self._last = (-1, -1, -1)
+
+    def add(self, inmate: str, key: int, entry_id: int, facility: str, name: str = "", relationship: str = "") -> None:
+        inmates = self.inmates
+        code = inmates.get(inmate)
+        if code is None:
+            code = inmates[inmate] = len(inmates)
+        # A new inmate's code is the highest yet: grouped rows never go back.
+        here = (code, key, entry_id)
+        if here < self._last:
+            self.ordered = False
+        self._last = here
+        self.codes.append(code)
+        self.keys.append(key)
+        self.ids.append(entry_id)
+        self.facility_codes.append(self.facilities.setdefault(facility, len(self.facilities)))
+        self.names.append(name)
+        self.relationships.append(relationships.code_of(relationship) if relationship else 0)
+
+    def sort(self) -> None:
+        codes, keys, ids = self.codes, self.keys, self.ids
+        order = sorted(range(len(codes)), key=lambda i: (codes[i], keys[i], ids[i]))
+        for name in ("codes", "keys", "ids", "facility_codes", "relationships"):
+            column = getattr(self, name)
+            setattr(self, name, array(column.typecode, (column[i] for i in order)))
+        self.names = [self.names[i] for i in order]
+        self.ordered = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ backend implements (adapters/sqlite today), and the errors they raise.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager
 from collections.abc import Callable, Iterable, Iterator
 
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from screening.domain.behaviour import Attempt
 from screening.domain.entries import AuditRecord, Change, Entry
 from screening.domain.lists import ListSnapshot
+from screening.domain.snapshots import ListRows, build_snapshot
 from screening.domain.model import ScreenRequest, Screening
 
 # Rows a prune deletes per transaction: calls wait for the log's lock at most
@@ -44,8 +46,14 @@ class Store(ABC):
         """Bumped by every change to any list."""
 
     @abstractmethod
+    def read_lists(self) -> AbstractContextManager[ListRows]:
+        """Every list's rows at one consistent version (domain.snapshots
+        says what a row holds), readable while the context is open."""
+
     def snapshot(self) -> ListSnapshot:
-        """Every list at one consistent version."""
+        """Every list at one consistent version, built in memory."""
+        with self.read_lists() as rows:
+            return build_snapshot(rows)
 
     @abstractmethod
     def add(self, entry: Entry, change: Change) -> Entry:

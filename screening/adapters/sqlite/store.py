@@ -15,12 +15,11 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from screening.domain.blocklist import BlockRow, BlockTable, Category, Scope
+from screening.domain.blocklist import Category, Scope
 from screening.domain.entries import Audit, AuditRecord, Change, Entry
-from screening.domain.lists import Allowlist, ListSnapshot, NumberTable
 from screening.domain.model import BlockAction, PrivilegedKind
-from screening.domain.contacts import count_people
-from screening.domain.watchlist import Watchlist, WatchCategory, WatchRow
+from screening.domain.snapshots import ListRows
+from screening.domain.watchlist import WatchCategory
 from screening.service.ports import EntryExists, EntryNotFound, Store, StoreError
 from screening.adapters.sqlite.migrations import Migration, bundled_migrations, migrate
 
@@ -72,49 +71,20 @@ class SqliteStore(Store):
         with self._lock:
             return self._conn.execute("SELECT version FROM list_version").fetchone()[0]
 
-    def snapshot(self) -> ListSnapshot:
+    @contextlib.contextmanager
+    def read_lists(self) -> Iterator[ListRows]:
         with self._lock, self._read_transaction() as conn:
             version = conn.execute("SELECT version FROM list_version").fetchone()[0]
-            # Ordering by (length, text) of "+digits" is numeric order of the keys.
-            allowlist = Allowlist(
-                (inmate, int(number[1:]), entry_id, facility, name, relationship)
-                for inmate, number, entry_id, facility, name, relationship in conn.execute(
-                    "SELECT inmate_id, number, id, facility_id, name, relationship FROM allowlist "
-                    "ORDER BY inmate_id, length(number), number"
-                )
+            yield ListRows(
+                version,
+                # (length, text) of "+digits" is the numbers' order: no sort left for the domain.
+                conn.execute("SELECT id, inmate_id, facility_id, number, name, relationship FROM allowlist "
+                             "ORDER BY inmate_id, length(number), number, id"),
+                conn.execute("SELECT id, number, kind FROM privileged ORDER BY length(number), number"),
+                conn.execute("SELECT id, pattern, category, action, scope, expires_at FROM blocklist"),
+                ((entry_id, name, json.loads(aliases), *rest) for entry_id, name, aliases, *rest in conn.execute(
+                    "SELECT id, name, aliases, category, action, scope FROM watchlist")),
             )
-            privileged = NumberTable(
-                (int(number[1:]), entry_id, PrivilegedKind.from_label(kind))
-                for number, entry_id, kind in conn.execute(
-                    "SELECT number, id, kind FROM privileged ORDER BY length(number), number"
-                )
-            )
-            # A few actions, categories, scopes and expiries recur across
-            # hundreds of thousands of rows: each is read once.
-            action_of, category_of = functools.cache(BlockAction.from_label), functools.cache(Category.from_label)
-            scope_of, epoch_of = functools.cache(Scope.parse), functools.cache(_epoch)
-            blocked = BlockTable(
-                BlockRow(entry_id, pattern, action_of(action), category_of(category), scope_of(scope),
-                         epoch_of(expires_at))
-                for entry_id, pattern, action, category, scope, expires_at in conn.execute(
-                    "SELECT id, pattern, action, category, scope, expires_at FROM blocklist"
-                )
-            )
-            shared = NumberTable(
-                (int(number[1:]), inmates, min(count_people(json.loads(names)), 127))
-                for number, inmates, names in conn.execute(
-                    "SELECT number, count(DISTINCT inmate_id), json_group_array(name) FROM allowlist "
-                    "GROUP BY number HAVING count(DISTINCT inmate_id) > 1 ORDER BY length(number), number"
-                )
-            )
-            watchlist = Watchlist(
-                WatchRow(entry_id, name, tuple(json.loads(aliases)), WatchCategory.from_label(category),
-                         BlockAction.from_label(action), Scope.parse(scope))
-                for entry_id, name, aliases, category, action, scope in conn.execute(
-                    "SELECT id, name, aliases, category, action, scope FROM watchlist"
-                )
-            )
-        return ListSnapshot(version, allowlist, privileged, blocked, shared, watchlist)
 
     def add(self, entry: Entry, change: Change) -> Entry:
         table = entry.LIST
@@ -351,10 +321,6 @@ def _from_row(entry_type: type, cursor: sqlite3.Cursor, row: tuple) -> Entry:
         if column in values:
             values[column] = read(values[column])
     return entry_type(audit=audit, **values)
-
-
-def _epoch(text: str) -> int:
-    return int(datetime.fromisoformat(text).timestamp()) if text else 0
 
 
 def create_private_file(path: Path) -> None:
