@@ -33,8 +33,22 @@ class Settings:
     tls_cert: str = ""  # PEM certificate chain for the gRPC port; "" = plaintext
     tls_key: str = ""  # its PEM private key
     tls_client_ca: str = ""  # PEM CA bundle: clients must present a certificate it signed (mutual TLS)
+    audit_key_file: str = ""  # the change log's HMAC key, kept outside the database; "" = hashes only
     policy: Mapping[str, Any] = field(default_factory=dict)
     facilities: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def audit_key(self) -> bytes | None:
+        """The change log's HMAC key, read from audit_key_file (None when unset)."""
+        if not self.audit_key_file:
+            return None
+        try:
+            key = Path(self.audit_key_file).read_bytes().strip()
+        except OSError as error:
+            raise ConfigError(f"audit_key_file: cannot read {self.audit_key_file}: {error.strerror}") from None
+        if len(key) < 16:
+            raise ConfigError(f"audit_key_file: {self.audit_key_file} holds {len(key)} bytes; an HMAC key needs "
+                              "at least 16 (e.g. head -c 32 /dev/urandom | base64 > FILE)")
+        return key
 
     def policies(self) -> PolicySet:
         try:

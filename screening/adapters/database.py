@@ -7,7 +7,7 @@ from urllib.parse import unquote, urlsplit
 from screening.service.ports import Store, StoreError
 
 
-def open_store(database: str) -> Store:
+def open_store(database: str, audit_key: bytes | None = None) -> Store:
     """A store for a database setting: a file path or a URL.
 
     "screening.db", "/var/lib/screening/screening.db" and
@@ -15,7 +15,7 @@ def open_store(database: str) -> Store:
     """
     from screening.adapters.sqlite.store import SqliteStore
 
-    return SqliteStore(sqlite_path(database))
+    return SqliteStore(sqlite_path(database), audit_key=audit_key)
 
 
 def sqlite_path(database: str) -> str:

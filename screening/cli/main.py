@@ -157,9 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print the response in protobuf's JSON mapping")
     check.set_defaults(run=_check)
 
-    history = commands.add_parser("history", parents=[common, listing], help="show the audit log of list changes")
-    history.add_argument("--limit", type=int, default=50)
-    history.set_defaults(run=_history)
+    from screening.cli import audit
+
+    audit.add_commands(commands, common, listing)
 
     decisions = _list_parser(commands, "decisions", "the decision log")
     prune = decisions.add_parser("prune", parents=[common], help="delete old decisions, archiving them first")
@@ -185,7 +185,7 @@ def _serve(args, settings: Settings) -> None:
 def _allowlist_add(args, settings: Settings) -> None:
     from screening.service import list_changes
 
-    with open_store(settings.database) as store:
+    with open_store(settings.database, settings.audit_key()) as store:
         result = list_changes.add_allowlist(store, settings.policies(), args.inmate_id, args.number, args.name,
                                             args.relationship, args.facility, _change(args))
     _report("approved", result)
@@ -194,7 +194,7 @@ def _allowlist_add(args, settings: Settings) -> None:
 def _privileged_add(args, settings: Settings) -> None:
     from screening.service import list_changes
 
-    with open_store(settings.database) as store:
+    with open_store(settings.database, settings.audit_key()) as store:
         result = list_changes.add_privileged(store, settings.policies(), args.number, args.name, args.kind,
                                              _change(args))
     _report("added privileged number", result)
@@ -203,7 +203,7 @@ def _privileged_add(args, settings: Settings) -> None:
 def _blocklist_add(args, settings: Settings) -> None:
     from screening.service import list_changes
 
-    with open_store(settings.database) as store:
+    with open_store(settings.database, settings.audit_key()) as store:
         result = list_changes.add_blocked(store, settings.policies(), args.pattern, args.category, args.action,
                                           _change(args), args.source, args.scope, args.expires)
     _report("blocked", result)
@@ -212,7 +212,7 @@ def _blocklist_add(args, settings: Settings) -> None:
 def _watchlist_add(args, settings: Settings) -> None:
     from screening.service import list_changes
 
-    with open_store(settings.database) as store:
+    with open_store(settings.database, settings.audit_key()) as store:
         result = list_changes.add_watch(store, args.name, args.alias, args.category, args.action, args.scope,
                                         _change(args))
     print(f"watching: {result.entry.name!r} ({result.entry.LIST} entry {result.entry.id})")
@@ -221,7 +221,7 @@ def _watchlist_add(args, settings: Settings) -> None:
 def _watchlist_remove(args, settings: Settings) -> None:
     from screening.service import list_changes
 
-    with open_store(settings.database) as store:
+    with open_store(settings.database, settings.audit_key()) as store:
         entry = list_changes.remove_watch(store, args.name, args.scope, _change(args))
     print(f"removed {entry.LIST} entry {entry.id}: {entry.name!r}")
 
@@ -229,7 +229,7 @@ def _watchlist_remove(args, settings: Settings) -> None:
 def _blocklist_remove(args, settings: Settings) -> None:
     from screening.service import list_changes
 
-    with open_store(settings.database) as store:
+    with open_store(settings.database, settings.audit_key()) as store:
         entry = list_changes.remove_blocked(store, settings.policies(), args.pattern, args.scope, _change(args))
     print(f"removed {entry.LIST} entry {entry.id}: {entry.pattern}")
 
@@ -237,7 +237,7 @@ def _blocklist_remove(args, settings: Settings) -> None:
 def _allowlist_remove(args, settings: Settings) -> None:
     from screening.service import list_changes
 
-    with open_store(settings.database) as store:
+    with open_store(settings.database, settings.audit_key()) as store:
         entry = list_changes.remove(store, settings.policies(), AllowlistEntry, args.number, _change(args),
                                     inmate_id=args.inmate_id, facility_id=args.facility)
     print(f"removed {entry.LIST} entry {entry.id}: {entry.number}")
@@ -246,7 +246,7 @@ def _allowlist_remove(args, settings: Settings) -> None:
 def _remove(args, settings: Settings) -> None:
     from screening.service import list_changes
 
-    with open_store(settings.database) as store:
+    with open_store(settings.database, settings.audit_key()) as store:
         entry = list_changes.remove(store, settings.policies(), args.entry_type, args.number, _change(args))
     print(f"removed {entry.LIST} entry {entry.id}: {entry.number}")
 
@@ -264,7 +264,7 @@ def _import(args, settings: Settings) -> int:
 
     why = _change(args, args.reason or "bulk import; reasons per row")
     source = contextlib.nullcontext(sys.stdin.buffer) if args.file == "-" else open(args.file, "rb")
-    with source as stream, open_store(settings.database) as store:
+    with source as stream, open_store(settings.database, settings.audit_key()) as store:
         records = ImportFile(stream, name, args.list_name, args.format, bool(args.reason))
         report = imports.import_file(store, settings.policies(), args.list_name, records, why, options, on_invalid)
         version = store.list_version()
@@ -303,7 +303,7 @@ def _blocklist_export(args, settings: Settings) -> None:
     from screening.adapters.files import export as exports
 
     target = contextlib.nullcontext(sys.stdout) if args.output is None else _private_file(args.output)
-    with open_store(settings.database) as store, target as out:
+    with open_store(settings.database, settings.audit_key()) as store, target as out:
         count = exports.export_blocklist(store.stream(BlockEntry), out, args.format)
     if args.output is not None:
         print(f"exported {count} blocklist entries to {printable(args.output)}")
@@ -332,19 +332,9 @@ def _list(args, settings: Settings) -> None:
         filters["inmate_id"] = args.inmate
     if getattr(args, "facility", None) is not None:
         filters["facility_id"] = args.facility
-    with open_store(settings.database) as store:
+    with open_store(settings.database, settings.audit_key()) as store:
         rows = [_row(entry) for entry in store.entries(args.entry_type, **filters)]
     print_rows(LISTING[args.entry_type.LIST], rows, args.format)
-
-
-def _history(args, settings: Settings) -> None:
-    with open_store(settings.database) as store:
-        records = store.history(args.limit)
-    rows = [dataclasses.asdict(r) | {"at": r.at.isoformat(timespec="seconds"),
-                                     "entry": json.dumps(r.entry, ensure_ascii=False, sort_keys=True)}
-            for r in records]
-    columns = ("id", "at", "actor", "action", "list", "entry_id", "list_version", "reason", "entry")
-    print_rows(columns, rows, args.format)
 
 
 def _decisions_prune(args, settings: Settings) -> None:
@@ -374,7 +364,7 @@ def _check(args, settings: Settings) -> None:
 
     request = ScreenRequest(call_id=f"cli-check-{uuid.uuid4().hex[:12]}", facility_id=args.facility,
                             inmate_id=args.inmate, dialed_number=args.number, called_party_name=args.name)
-    with open_store(settings.database) as store:
+    with open_store(settings.database, settings.audit_key()) as store:
         engine, recent = build_checker(settings, store)
         screening = engine.screen(request, recent)
     if args.json:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from collections.abc import Callable, Iterable, Iterator
 
 from typing import Any
@@ -38,6 +39,16 @@ class EntryExists(StoreError):
 
 class EntryNotFound(StoreError):
     pass
+
+
+@dataclass(frozen=True)
+class AuditView:
+    """What `audit verify` reads, all at one list version."""
+
+    version: int
+    entries: Callable[[], Iterator[LogEntry]]  # the change log, oldest first
+    rows: Callable[[int], Iterator[tuple[bytes, int]]]  # an entry's stored row lines and their count, by chunk
+    records: Callable[[str], Iterator[Record]]  # a list's table, by id
 
 
 class Store(ABC):
@@ -89,8 +100,35 @@ class Store(ABC):
         at a time: an export of millions never holds them all."""
 
     @abstractmethod
-    def history(self, limit: int = 100) -> list[AuditRecord]:
-        """The newest changes, newest first."""
+    def edit(self, entry_type: type, key: dict[str, str], changes: dict[str, Any],
+             change: Change) -> tuple[Entry, Entry]:
+        """Change fields (not the key) of the entry with that key; returns it
+        (before, after), the same entry twice when nothing changed (no
+        version, no log entry). Raises EntryNotFound."""
+
+    @abstractmethod
+    def head(self) -> LogEntry | None:
+        """The newest change-log entry, None before the first change."""
+
+    @abstractmethod
+    def log(self, since: str = "", until: str = "", actor: str = "", list_name: str = "",
+            entry_id: int = 0) -> Iterator[LogEntry]:
+        """Change-log entries, oldest first, filtered by equal fields and by
+        time (ISO 8601: since <= at < until)."""
+
+    @abstractmethod
+    def log_rows(self, version: int) -> Iterator[Record]:
+        """The rows an import or baseline entry keeps."""
+
+    @abstractmethod
+    def audit_view(self) -> AbstractContextManager[AuditView]:
+        """The change log and the lists' tables at one version, for `audit verify`."""
+
+    @abstractmethod
+    def read_changes(self, since: int, max_rows: int) -> Delta | None:
+        """What changed after list version `since`, from the change log, up
+        to the current version; None when that is more than max_rows rows,
+        or holds a baseline: then loading the lists whole is cheaper."""
 
     @abstractmethod
     def close(self) -> None: ...

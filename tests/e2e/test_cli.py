@@ -70,15 +70,18 @@ def test_check_json_is_the_protobuf_json_mapping(cli):
 def test_history_records_who_what_and_why(cli):
     cli("blocklist", "add", "0811-1111-1111", "--reason", "LP/B/1", "--actor", "polda.metro")
     cli("blocklist", "remove", "0811-1111-1111", "--reason", "court order 12/2026", "--actor", "kplp.ani")
-    rows = json.loads(cli("history", "--format", "json").stdout)
-    assert [(r["action"], r["actor"], r["reason"], r["list_version"]) for r in rows] == [
-        ("remove", "kplp.ani", "court order 12/2026", 2), ("add", "polda.metro", "LP/B/1", 1)]
+    rows = json.loads(cli("audit", "--format", "json").stdout)
+    assert [(r["action"], r["actor"], r["reason"], r["version"]) for r in rows] == [
+        ("add", "polda.metro", "LP/B/1", 1), ("remove", "kplp.ani", "court order 12/2026", 2)]
+    assert rows[0]["after"]["pattern"] == rows[1]["before"]["pattern"] == "+6281111111111"
+    # `history` is the old name of the same listing.
+    assert json.loads(cli("audit", "--format", "json").stdout) == rows
 
 
 def test_actor_defaults_to_the_os_user(cli):
     cli.env = {"USER": "kplp.rudi", "LOGNAME": "kplp.rudi"}
     cli("blocklist", "add", "0811-1111-1111", "--reason", "r")
-    assert json.loads(cli("history", "--format", "json").stdout)[0]["actor"] == "kplp.rudi"
+    assert json.loads(cli("audit", "--format", "json").stdout)[-1]["actor"] == "kplp.rudi"
 
 
 @pytest.mark.parametrize("args, message", [
@@ -95,7 +98,7 @@ def test_errors_are_one_clear_line_and_change_nothing(cli, args, message):
     result = cli(*args, check=False)
     assert result.returncode == 1
     assert result.stderr.strip() == message
-    assert json.loads(cli("history", "--format", "json").stdout) == []
+    assert json.loads(cli("audit", "--format", "json").stdout) == []
 
 
 def test_duplicates_are_refused(cli):
@@ -103,7 +106,7 @@ def test_duplicates_are_refused(cli):
     result = cli("blocklist", "add", "+62 811 1111 1111", "--reason", "again", check=False)
     assert result.returncode == 1
     assert result.stderr.strip() == "screening: error: blocklist already has an entry for pattern='+6281111111111', scope='global'"
-    assert len(json.loads(cli("history", "--format", "json").stdout)) == 1
+    assert len(json.loads(cli("audit", "--format", "json").stdout)) == 1
 
 
 def test_every_change_requires_a_reason(cli):

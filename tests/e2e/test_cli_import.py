@@ -45,7 +45,8 @@ def entries(cli, list_name="blocklist"):
 
 
 def history(cli):
-    return json.loads(cli("history", "--format", "json").stdout)
+    """The change log, newest first."""
+    return json.loads(cli("audit", "--format", "json").stdout)[::-1]
 
 
 def write(path, text, encoding="utf-8"):
@@ -76,8 +77,8 @@ def test_messy_police_list_is_imported_once_with_every_duplicate_reported(cli, t
         ("+62809*", "fraud", "global", "prefix of a premium range", "kplp.budi"),
     ]
     record = history(cli)[0]
-    assert (record["action"], record["actor"], record["list_version"]) == ("import", "kplp.budi", 2)
-    details = json.loads(record["entry"])
+    assert (record["action"], record["actor"], record["version"]) == ("import", "kplp.budi", 2)
+    details = record["details"]
     assert (details["added"], details["duplicates_in_file"], details["already_present"]) == (4, 1, 1)
 
 
@@ -103,7 +104,7 @@ def test_skip_invalid_imports_the_good_rows_and_reports_the_rest(cli, tmp_path):
     assert "  invalid, skipped: 3 (lines 3, 4, 5)" in result.stdout
     assert [line.split(": ")[1] for line in result.stderr.splitlines()] == ["warning"] * 3
     assert [r["pattern"] for r in entries(cli)] == ["+6281234567890", "+6281234567893"]
-    assert json.loads(history(cli)[0]["entry"])["invalid_skipped"] == 3
+    assert history(cli)[0]["details"]["invalid_skipped"] == 3
 
 
 def test_dry_run_reports_what_would_change_and_changes_nothing(cli, tmp_path):
@@ -127,7 +128,7 @@ def test_plain_text_from_standard_input(cli):
     result = cli("blocklist", "import", "-", "--reason", "Polda list", input=text)
     assert result.stdout.startswith("<stdin>: 3 rows (text, sha256 ")
     assert [r["pattern"] for r in entries(cli)] == ["+6281234567890", "+62809*"]
-    assert json.loads(history(cli)[0]["entry"])["file"] == "<stdin>"
+    assert history(cli)[0]["details"]["file"] == "<stdin>"
 
 
 @pytest.mark.parametrize("text, args, message", [

@@ -1,6 +1,7 @@
 """Bulk imports and exports against real SQLite files, in-process."""
 
 import codecs
+from datetime import datetime
 import csv
 import hashlib
 import io
@@ -128,7 +129,7 @@ def test_a_bad_row_changes_nothing_and_every_bad_row_is_named(store):
     assert (report.rows, report.invalid.count, report.committed) == (11, 9, False)
     assert report.invalid.first == [3, 4, 5, 6, 7]  # the report keeps a few; on_invalid heard them all
     assert patterns(store) == [("+6281111111111", "global")]
-    assert store.list_version() == 1 and len(store.history()) == 1
+    assert store.list_version() == 1 and len(list(store.log())) == 1
 
 
 def test_skip_invalid_imports_the_good_rows(store):
@@ -158,18 +159,19 @@ def test_one_import_is_one_version_and_one_audit_record(store):
     text = f"{HEADER}\n0812-3456-7890,,,,,,\n0812-3456-7891,victim,,own reason,,,\n"
     report, _ = run(store, text, reason="batch from Polda", name="polda-2026-11.csv")
     assert store.list_version() == 1
-    [record] = store.history()
-    assert (record.action, record.list, record.actor, record.reason, record.list_version) == (
-        "import", "blocklist", "polda.metro", WHY.reason, 1)
-    assert record.entry == {
+    [record] = store.log()
+    assert (record.action, record.list, record.actor, record.reason, record.version, record.rows) == (
+        "import", "blocklist", "polda.metro", WHY.reason, 1, 2)
+    assert record.details == {
         "file": "polda-2026-11.csv", "sha256": hashlib.sha256(text.encode()).hexdigest(), "format": "csv",
         "rows": 2, "added": 2, "duplicates_in_file": 0, "already_present": 0, "invalid_skipped": 0,
         "skip_invalid": False, "reason": "batch from Polda", "actor": "polda.metro"}
-    assert report.sha256 == record.entry["sha256"]
+    assert report.sha256 == record.details["sha256"]
     first, second = store.entries(BlockEntry)
     assert (first.audit.reason, second.audit.reason) == ("batch from Polda", "own reason")
     assert {e.audit.created_by for e in (first, second)} == {"polda.metro"}
-    assert first.audit.created_at == second.audit.created_at == record.at
+    assert first.audit.created_at == second.audit.created_at == datetime.fromisoformat(record.at)
+    assert [row["pattern"] for row in store.log_rows(1)] == [first.pattern, second.pattern]
 
 
 def test_duplicates_are_told_apart_across_batches(store, monkeypatch):
@@ -216,7 +218,7 @@ def test_files_that_cannot_be_read_change_nothing(store, text, options, message)
     with pytest.raises(InvalidEntry) as error:
         run(store, text, **options)
     assert str(error.value) == message
-    assert store.list_version() == 0 and store.history() == []
+    assert store.list_version() == 0 and list(store.log()) == []
 
 
 def test_utf16_is_refused_with_what_to_do(store):
@@ -242,7 +244,7 @@ def test_allowlist_import(store):
     assert [(e.inmate_id, e.number, e.facility_id) for e in store.entries(AllowlistEntry)] == [
         ("A-1", "+6281234567890", ""), ("A-1", "+6281311112222", ""), ("A-1", "+6281311112222", "LP-CIPINANG"),
         ("A-2", "+6281311112222", "")]
-    assert store.history()[0].list == "allowlist"
+    assert list(store.log())[-1].list == "allowlist"
 
 
 def test_allowlist_header_needs_inmate_number_and_name(store):

@@ -1,5 +1,7 @@
 import sqlite3
 
+from screening.service import audit
+
 import pytest
 
 from screening.domain.entries import BlockEntry, Change
@@ -83,7 +85,12 @@ def test_a_first_release_database_is_upgraded_to_patterns(tmp_path):
         [entry] = store.entries(BlockEntry)
         assert (entry.id, entry.pattern, entry.category.label, entry.action.label, str(entry.scope)) == (
             7, "+6281111111111", "other", "review", "global")
-        assert store.history()[0].entry_id == 7
+        legacy, *baselines = store.log()
+        assert (legacy.version, legacy.action, legacy.entry_id, legacy.details) == (1, "add", 7, {"legacy": True})
+        assert [(b.action, b.list, b.rows) for b in baselines] == [
+            ("baseline", "allowlist", 0), ("baseline", "privileged", 0), ("baseline", "blocklist", 1),
+            ("baseline", "watchlist", 0)]
+        assert store.list_version() == 5 and audit.verify(store).ok
         assert store.snapshot().blocked.find(6281111111111, 13, "F", "I", 0).entry_id == 7
         added = store.add(BlockEntry("+6281111111112"), WHY)
         assert added.id == 8

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -57,8 +58,11 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
 
 
-def migrate(conn: sqlite3.Connection, migrations: list[Migration]) -> list[int]:
+def migrate(conn: sqlite3.Connection, migrations: list[Migration],
+            upgrades: Mapping[int, Callable[[sqlite3.Connection], None]] | None = None) -> list[int]:
     """Apply the migrations the database lacks; returns the versions applied.
+    upgrades[version], if any, runs after that migration's statements, in
+    its transaction: the work SQL alone cannot do (hashing, say).
 
     The connection must be in autocommit mode (isolation_level=None).
     """
@@ -86,6 +90,8 @@ def migrate(conn: sqlite3.Connection, migrations: list[Migration]) -> list[int]:
                 continue
             for statement in _statements(migration.sql):
                 conn.execute(statement)
+            if upgrades and migration.version in upgrades:
+                upgrades[migration.version](conn)
             conn.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                 (migration.version, migration.name, datetime.now(UTC).isoformat()),

@@ -15,30 +15,30 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from screening.domain.blocklist import Category, Scope
-from screening.domain.entries import Audit, AuditRecord, Change, Entry
-from screening.domain.model import BlockAction, PrivilegedKind
-from screening.domain.snapshots import ListRows
-from screening.domain.watchlist import WatchCategory
-from screening.service.ports import EntryExists, EntryNotFound, Store, StoreError
+from screening.adapters.sqlite import change_log
+from screening.adapters.sqlite.change_log import record_of_row
 from screening.adapters.sqlite.migrations import Migration, bundled_migrations, migrate
+from screening.adapters.sqlite.upgrades import change_log_from_audit_log
+from screening.domain.blocklist import Category, Scope
+from screening.domain.changelog import LogEntry
+from screening.domain.entries import Audit, Change, Entry
+from screening.domain.model import BlockAction, PrivilegedKind
+from screening.domain.records import AUDIT_FIELDS, Record, fields_of, from_record, to_record
+from screening.domain.snapshots import ListChange, ListRows, Delta, snapshot_row
+from screening.domain.watchlist import WatchCategory
+from screening.service.ports import AuditView, EntryExists, EntryNotFound, Store, StoreError
 
-# Columns stored as text: how a value is written, and read back.
+# Columns stored as text: how a value is written (imports write millions).
 _TEXT_COLUMNS = {
-    "kind": (lambda v: v.label, PrivilegedKind.from_label),
-    "action": (lambda v: v.label, BlockAction.from_label),
-    "category": (lambda v: v.label, Category.from_label),
-    "scope": (str, Scope.parse),
-    "expires_at": (lambda v: v.isoformat() if v else "", lambda t: datetime.fromisoformat(t) if t else None),
+    "kind": lambda v: v.label,
+    "action": lambda v: v.label,
+    "category": lambda v: v.label,
+    "scope": str,
+    "expires_at": lambda v: v.isoformat() if v else "",
+    "aliases": lambda v: json.dumps(list(v), ensure_ascii=False),
 }
-# Columns that hold something else in one list.
-_LIST_COLUMNS = {
-    "watchlist": {
-        "category": (lambda v: v.label, WatchCategory.from_label),
-        "aliases": (lambda v: json.dumps(list(v), ensure_ascii=False), lambda t: tuple(json.loads(t))),
-    },
-}
-_AUDIT_COLUMNS = ("created_at", "created_by", "reason")
+_AUDIT_COLUMNS = AUDIT_FIELDS
+_UPGRADES = {4: change_log_from_audit_log}
 _BUSY_TIMEOUT_MS = 10_000
 # Rows an import inserts per executemany: large enough that the per-call cost
 # vanishes, small enough that a batch is nothing in memory.
@@ -49,8 +49,10 @@ _IMPORT_CACHE_KIB = 32 * 1024
 
 
 class SqliteStore(Store):
-    def __init__(self, path: str | os.PathLike, migrations: list[Migration] | None = None):
+    def __init__(self, path: str | os.PathLike, migrations: list[Migration] | None = None,
+                 audit_key: bytes | None = None):
         self.path = Path(path)
+        self._key = audit_key or None
         create_private_file(self.path)
         try:
             self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
@@ -59,7 +61,7 @@ class SqliteStore(Store):
             # FULL: a list change the CLI reported done survives a power cut.
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute("PRAGMA foreign_keys=ON")
-            migrate(self._conn, bundled_migrations() if migrations is None else migrations)
+            migrate(self._conn, bundled_migrations() if migrations is None else migrations, _UPGRADES)
         except sqlite3.Error as error:
             raise StoreError(f"cannot open SQLite database {self.path}: {error}") from error
         self._lock = threading.Lock()
@@ -88,9 +90,8 @@ class SqliteStore(Store):
 
     def add(self, entry: Entry, change: Change) -> Entry:
         table = entry.LIST
-        now = datetime.now(UTC)
-        stored = dataclasses.replace(entry, audit=Audit(now, change.actor, change.reason))
-        row = _to_row(stored)
+        stored = dataclasses.replace(entry, audit=Audit(datetime.now(UTC), change.actor, change.reason))
+        row = _row_of(stored)
         columns = [c for c in row if c != "id"]
         sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
                f"VALUES ({', '.join('?' for _ in columns)}) RETURNING id")
@@ -101,23 +102,41 @@ class SqliteStore(Store):
                 key = ", ".join(f"{k}={row[k]!r}" for k in entry.KEY if row[k])
                 raise EntryExists(f"{table} already has an entry for {key}") from None
             stored = dataclasses.replace(stored, id=entry_id)
-            self._audit(conn, now, change, "add", table, entry_id, _to_row(stored))
+            self._log(conn, change, "add", table, entry_id, after=to_record(stored))
         return stored
 
     def remove(self, entry_type: type, key: dict[str, str], change: Change) -> Entry:
         table = entry_type.LIST
+        with self._lock, self._write_transaction() as conn:
+            entry = self._find(conn, entry_type, key)
+            conn.execute(f"DELETE FROM {table} WHERE id = ?", (entry.id,))
+            self._log(conn, change, "remove", table, entry.id, before=to_record(entry))
+        return entry
+
+    def edit(self, entry_type: type, key: dict[str, str], changes: dict, change: Change) -> tuple[Entry, Entry]:
+        table = entry_type.LIST
+        with self._lock, self._write_transaction() as conn:
+            before = self._find(conn, entry_type, key)
+            after = dataclasses.replace(before, **changes)
+            if after == before:
+                return before, before
+            row = _row_of(after)
+            columns = [c for c in changes]
+            conn.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?",
+                         [*(row[c] for c in columns), before.id])
+            self._log(conn, change, "edit", table, before.id, before=to_record(before), after=to_record(after))
+        return before, after
+
+    def _find(self, conn: sqlite3.Connection, entry_type: type, key: dict[str, str]) -> Entry:
+        table = entry_type.LIST
         where = " AND ".join(f"{column} = ?" for column in entry_type.KEY)
         values = [key.get(column, "") for column in entry_type.KEY]
-        with self._lock, self._write_transaction() as conn:
-            cursor = conn.execute(f"SELECT * FROM {table} WHERE {where}", values)
-            row = cursor.fetchone()
-            if row is None:
-                shown = ", ".join(f"{c}={v!r}" for c, v in zip(entry_type.KEY, values) if v)
-                raise EntryNotFound(f"{table} has no entry for {shown}")
-            entry = _from_row(entry_type, cursor, row)
-            conn.execute(f"DELETE FROM {table} WHERE id = ?", (entry.id,))
-            self._audit(conn, datetime.now(UTC), change, "remove", table, entry.id, _to_row(entry))
-        return entry
+        cursor = conn.execute(f"SELECT * FROM {table} WHERE {where}", values)
+        row = cursor.fetchone()
+        if row is None:
+            shown = ", ".join(f"{c}={v!r}" for c, v in zip(entry_type.KEY, values) if v)
+            raise EntryNotFound(f"{table} has no entry for {shown}")
+        return _from_row(entry_type, cursor, row)
 
     def import_entries(self, entry_type: type, rows: Iterable[tuple[int, Entry, str]], change: Change,
                        on_duplicate: Callable[[int, bool], None], finish: Callable[[int], dict | None]) -> int:
@@ -133,6 +152,7 @@ class SqliteStore(Store):
             with self._lock, _cache_size(self._conn, _IMPORT_CACHE_KIB), self._write_transaction() as conn:
                 first_new = _max_id(conn, table) + 1
                 added = 0
+                logged = change_log.RowsWriter(conn, change_log.next_version(conn))
                 for batch in _batches(rows, _IMPORT_BATCH):
                     values = [[*write(entry), *stamp, reason] for _, entry, reason in batch]
                     batch_first = _max_id(conn, table) + 1
@@ -143,10 +163,11 @@ class SqliteStore(Store):
                         _report_duplicates(conn, entry_type, columns, batch, values, (first_new, batch_first),
                                            on_duplicate)
                     added += inserted
+                    logged.write(_records_from(conn, table, batch_first))
                 details = finish(added)
-                if details is None:
+                if details is None or not added:  # refused, a dry run, or nothing new: no change
                     raise _Abandon
-                self._audit(conn, now, change, "import", table, 0, details)
+                self._log(conn, change, "import", table, 0, details=details, rows=logged, at=now)
         except _Abandon:
             return 0
         return added
@@ -166,7 +187,7 @@ class SqliteStore(Store):
     def stream(self, entry_type: type) -> Iterator[Entry]:
         # A connection of its own: the read stays consistent while the caller
         # takes its time, and the store's lock is not held between entries.
-        conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+        conn = self._reader()
         try:
             conn.execute("BEGIN")
             cursor = conn.execute(f"SELECT * FROM {entry_type.LIST} ORDER BY id")
@@ -177,26 +198,67 @@ class SqliteStore(Store):
         finally:
             conn.close()
 
-    def history(self, limit: int = 100) -> list[AuditRecord]:
+    def head(self) -> LogEntry | None:
         with self._lock:
-            rows = self._conn.execute(
-                "SELECT id, at, actor, action, list, entry_id, reason, entry, list_version "
-                "FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
-            ).fetchall()
-        return [
-            AuditRecord(r[0], datetime.fromisoformat(r[1]), r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), r[8])
-            for r in rows
-        ]
+            return change_log.head(self._conn)
 
-    def _audit(self, conn: sqlite3.Connection, at: datetime, change: Change, action: str, table: str,
-               entry_id: int, details: dict) -> None:
-        version = conn.execute("UPDATE list_version SET version = version + 1 RETURNING version").fetchone()[0]
-        conn.execute(
-            "INSERT INTO audit_log (at, actor, action, list, entry_id, reason, entry, list_version) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (at.isoformat(), change.actor, action, table, entry_id, change.reason,
-             json.dumps(details, ensure_ascii=False, sort_keys=True), version),
-        )
+    def log(self, since: str = "", until: str = "", actor: str = "", list_name: str = "",
+            entry_id: int = 0) -> Iterator[LogEntry]:
+        where, values = ["1 = 1"], []
+        for condition, value in (("at >= ?", since), ("at < ?", until), ("actor = ?", actor),
+                                 ("list = ?", list_name), ("entry_id = ?", entry_id)):
+            if value:
+                where.append(condition)
+                values.append(value)
+        with self._lock:
+            found = list(change_log.entries(self._conn, " AND ".join(where), values))
+        return iter(found)
+
+    def log_rows(self, version: int) -> Iterator[Record]:
+        with self._lock:
+            found = list(change_log.rows_of(self._conn, version))
+        return iter(found)
+
+    @contextlib.contextmanager
+    def audit_view(self) -> Iterator[AuditView]:
+        # A connection of its own, in one read transaction: a check of
+        # millions of rows sees one version and holds no lock of the store's.
+        conn = self._reader()
+        try:
+            conn.execute("BEGIN")
+            version = conn.execute("SELECT version FROM list_version").fetchone()[0]
+            yield AuditView(
+                version=version,
+                entries=lambda: change_log.entries(conn),
+                rows=lambda v: change_log.stored_rows(conn, v),
+                records=lambda name: _records(conn, name),
+            )
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot read {self.path}: {error}") from error
+        finally:
+            conn.close()
+
+    def read_changes(self, since: int, max_rows: int) -> Delta | None:
+        with self._lock, self._read_transaction() as conn:
+            version = conn.execute("SELECT version FROM list_version").fetchone()[0]
+            entries = list(change_log.entries(conn, "version > ?", (since,)))
+            if sum(max(entry.rows, 1) for entry in entries) > max_rows or any(
+                    entry.action == "baseline" for entry in entries):
+                return None
+            changes = tuple(_changes(conn, entries))
+            numbers = {row[3] for c in changes if c.list == "allowlist" for row in (c.before, c.after) if row}
+            return Delta(version, changes, _approvals(conn, numbers))
+
+    def _log(self, conn: sqlite3.Connection, change: Change, action: str, table: str, entry_id: int,
+             before: Record | None = None, after: Record | None = None, details: dict | None = None,
+             rows: change_log.RowsWriter | None = None, at: datetime | None = None) -> None:
+        when = at.isoformat() if at else change_log.now()
+        entry = LogEntry(change_log.next_version(conn), when, change.actor, change.reason, action, table,
+                         entry_id, before, after, details or {})
+        change_log.append(conn, entry, self._key, rows)
+
+    def _reader(self) -> sqlite3.Connection:
+        return sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
 
     def _write_transaction(self):
         return _Transaction(self._conn, "BEGIN IMMEDIATE")
@@ -290,37 +352,60 @@ def _report_duplicates(conn: sqlite3.Connection, entry_type: type, columns: list
 
 
 def _columns(entry_type: type) -> tuple[str, ...]:
-    fields = [f.name for f in dataclasses.fields(entry_type) if f.name != "audit"]
-    return (*fields, *_AUDIT_COLUMNS)
+    return fields_of(entry_type.LIST)
 
 
 def _converters(entry_type: type) -> dict:
-    return {**_TEXT_COLUMNS, **_LIST_COLUMNS.get(entry_type.LIST, {})}
+    return {name: (write, None) for name, write in _TEXT_COLUMNS.items()}
 
 
-def _to_row(entry: Entry) -> dict:
-    row = {}
-    converters = _converters(type(entry))
-    for f in dataclasses.fields(entry):
-        value = getattr(entry, f.name)
-        if f.name == "audit":
-            row["created_at"] = value.created_at.isoformat() if value.created_at else ""
-            row["created_by"] = value.created_by
-            row["reason"] = value.reason
-        elif f.name in converters:
-            row[f.name] = converters[f.name][0](value)
-        else:
-            row[f.name] = value
-    return row
+def _row_of(entry: Entry) -> dict:
+    """An entry as its table's columns hold it: its record, aliases as JSON text."""
+    record = to_record(entry)
+    if "aliases" in record:
+        record["aliases"] = json.dumps(record["aliases"], ensure_ascii=False)
+    return record
 
 
 def _from_row(entry_type: type, cursor: sqlite3.Cursor, row: tuple) -> Entry:
     values = dict(zip((d[0] for d in cursor.description), row))
-    audit = Audit(datetime.fromisoformat(values.pop("created_at")), values.pop("created_by"), values.pop("reason"))
-    for column, (_, read) in _converters(entry_type).items():
-        if column in values:
-            values[column] = read(values[column])
-    return entry_type(audit=audit, **values)
+    return from_record(entry_type.LIST, record_of_row(entry_type.LIST, values))
+
+
+def _records(conn: sqlite3.Connection, list_name: str) -> Iterator[Record]:
+    columns = fields_of(list_name)
+    for row in conn.execute(f"SELECT {', '.join(columns)} FROM {list_name} ORDER BY id"):
+        yield record_of_row(list_name, dict(zip(columns, row)))
+
+
+def _records_from(conn: sqlite3.Connection, table: str, first_id: int) -> Iterator[Record]:
+    """The entries an import's batch added (ids from first_id on: the import holds the write lock)."""
+    columns = fields_of(table)
+    for row in conn.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE id >= ? ORDER BY id", (first_id,)):
+        yield record_of_row(table, dict(zip(columns, row)))
+
+
+def _changes(conn: sqlite3.Connection, entries: list[LogEntry]) -> Iterator[ListChange]:
+    for entry in entries:
+        if entry.action == "import":
+            for record in change_log.rows_of(conn, entry.version):
+                yield ListChange(entry.list, record["id"], None, snapshot_row(entry.list, record))
+        elif not entry.details.get("legacy"):
+            yield ListChange(entry.list, entry.entry_id,
+                             snapshot_row(entry.list, entry.before) if entry.before else None,
+                             snapshot_row(entry.list, entry.after) if entry.after else None)
+
+
+def _approvals(conn: sqlite3.Connection, numbers: set[str]) -> dict[str, tuple[tuple[str, str], ...]]:
+    found: dict[str, list[tuple[str, str]]] = {number: [] for number in numbers}
+    numbers = sorted(numbers)
+    for start in range(0, len(numbers), 500):
+        chunk = numbers[start:start + 500]
+        for number, inmate, name in conn.execute(
+                f"SELECT number, inmate_id, name FROM allowlist WHERE number IN ({', '.join('?' * len(chunk))})",
+                chunk):
+            found[number].append((inmate, name))
+    return {number: tuple(approvals) for number, approvals in found.items()}
 
 
 def create_private_file(path: Path) -> None:
