@@ -201,7 +201,7 @@ _OPEN_TABLES = ("number_types", "max_duration_by_type", "names")
 
 
 def _name_thresholds(table: Mapping[str, Any], where: str) -> NameThresholds:
-    # Unset thresholds are the ones measured on the evaluation set (names.py).
+    # Unset thresholds are the ones measured on the evaluation set (screening.domain.names).
     measured = {"deny_threshold": DEFAULT_DENY_THRESHOLD, "review_threshold": DEFAULT_REVIEW_THRESHOLD,
                 "contact_threshold": DEFAULT_REVIEW_THRESHOLD}
     known = (*measured, "max_watchlist_findings")

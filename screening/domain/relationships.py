@@ -8,9 +8,9 @@ Two readings, both data (relationships.toml, which explains each choice):
 
 Kinds form a small hierarchy (a "parent" is a mother or a father); a kind is
 stored as its definite kinds ("leaves") in one int bit mask, so "could one
-person be both" is one `&`. Words are compared after names.py's
-normalization, one word at a time: case, accents and old spellings do not
-matter.
+person be both" is one `&`. Words are compared after the name normalization
+(screening.domain.names), one word at a time: case, accents and old
+spellings do not matter.
 """
 
 from __future__ import annotations

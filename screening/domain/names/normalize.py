@@ -1,0 +1,112 @@
+"""A name as its normalized words, and a word's skeleton and weight."""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+import unicodedata
+
+from screening.domain.names.rules import _RULES, _apply
+
+
+_APOSTROPHES = re.compile("['\u2019\u2018`\u02bc\u02bb\u00b4]")
+# Everything but letters and dots separates words; digits too. Dots are kept
+# for now: they tell "S.H." (a degree) from "M.Yusuf" (an initial and a name).
+_SEPARATORS = re.compile(r"(?:[^\w.]|[\d_])+")
+
+
+def _normalize(text: str) -> tuple[str, ...]:
+    words = _strip_titles(_words(text))
+    keys = [key for key, _ in words]
+    if len(keys) > 1 and keys[0] in _RULES.initials:
+        keys[0] = _RULES.initials[keys[0]]
+    return tuple(sys.intern(token) for key in keys for token in _word(key))
+
+
+@functools.lru_cache(maxsize=65536)
+def normalize_name(text: str) -> tuple[str, ...]:
+    """The words of a name, normalized, in their order: what the matcher compares.
+
+    Cached: the same called-party names come again and again.
+    """
+    return _normalize(text)
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", _APOSTROPHES.sub("", text))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+
+
+def _words(text: str) -> list[tuple[str, bool]]:
+    """(key, written with a dot) of each word, degrees after a comma dropped."""
+    head, comma, tail = _fold(text).partition(",")
+    if comma and not _all_degrees(tail):
+        head = f"{head} {tail}"  # "Santoso, Budi": the comma only separated parts of the name
+    words: list[tuple[str, bool]] = []
+    for raw in _SEPARATORS.split(head):
+        key = raw.replace(".", "")
+        if not key:
+            continue
+        # A dotted title or degree stays one word ("S.Kom", "Hj."); any other
+        # dotted word is initials and names ("M.Yusuf"). At the start, a
+        # degree-like word is initials: "M.H. Thamrin" is not a Master of Law.
+        if key in _RULES.titles or key in _RULES.removed or (words and key in _RULES.degrees):
+            words.append((key, "." in raw))
+        else:
+            words.extend((part, False) for part in raw.split(".") if part)
+    return words
+
+
+def _all_degrees(tail: str) -> bool:
+    for segment in tail.split(","):
+        parts = [part.replace(".", "") for part in _SEPARATORS.split(segment)]
+        parts = [part for part in parts if part]
+        if parts and "".join(parts) not in _RULES.degrees and not all(p in _RULES.degrees for p in parts):
+            return False
+    return True
+
+
+def _strip_titles(words: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    start, end = 0, len(words)
+    while start < end - 1 and words[start][0] in _RULES.titles:
+        start += 1
+    while end - 1 > start and _is_trailing_degree(*words[end - 1]):
+        end -= 1
+    kept = words[start:end]
+    return [word for word in kept if word[0] not in _RULES.removed] or kept
+
+
+def _is_trailing_degree(key: str, dotted: bool) -> bool:
+    return key in _RULES.degrees and (dotted or key not in _RULES.ambiguous_degrees)
+
+
+@functools.lru_cache(maxsize=65536)
+def _word(key: str) -> tuple[str, ...]:
+    """One written word as normalized words: modern spelling, canonical form, split."""
+    spelled = _apply(_RULES.spelling, key)
+    return _split(_RULES.aliases.get(spelled, spelled))
+
+
+def _split(word: str) -> tuple[str, ...]:
+    for form, canonical in _RULES.split_prefixes:
+        if word.startswith(form) and len(word) - len(form) >= _RULES.min_rest:
+            rest = word[len(form):]
+            return (canonical, *_split(_RULES.aliases.get(rest, rest)))
+    return (word,)
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _skeleton(word: str) -> str:
+    return _apply(_RULES.skeleton, word)
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _weight(word: str) -> float:
+    if len(word) == 1:
+        return _RULES.initial_weight
+    return _RULES.weights.get(_skeleton(word), 1.0)
+
+
+def _name_weight(tokens: tuple[str, ...]) -> float:
+    return sum(_weight(token) for token in tokens)
