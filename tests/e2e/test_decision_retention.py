@@ -79,4 +79,4 @@ def test_the_server_deletes_decisions_past_its_retention(cli, database, start_se
         metrics = response.read().decode()
     assert "screening_decisions_pruned_total 2.0" in metrics
     code, output = server.stop()
-    assert code == 0 and "deleted 2 decisions older than 90 days" in output
+    assert code == 0 and "deleted 2 decisions older than 90 days" in output, output
