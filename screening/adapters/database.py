@@ -7,15 +7,18 @@ from urllib.parse import unquote, urlsplit
 from screening.service.ports import Store, StoreError
 
 
-def open_store(database: str) -> Store:
+def open_store(database: str, mode: str = "rwc") -> Store:
     """A store for a database setting: a file path or a URL.
 
-    "screening.db", "/var/lib/screening/screening.db" and
-    "sqlite:///var/lib/screening/screening.db" all open a SQLite file.
+    "screening.db", "/var/lib/screening/screening.db",
+    "sqlite:////var/lib/screening/screening.db" (absolute: four slashes) and
+    "sqlite:///screening.db" (relative to the working folder) all open a
+    SQLite file. mode: "rwc" creates it when missing, "rw" never does, "ro"
+    only reads (see adapters/sqlite/connection.py).
     """
     from screening.adapters.sqlite.store import SqliteStore
 
-    return SqliteStore(sqlite_path(database))
+    return SqliteStore(sqlite_path(database), mode=mode)
 
 
 def sqlite_path(database: str) -> str:

@@ -10,8 +10,8 @@ import sys
 import tempfile
 from dataclasses import dataclass
 
-from screening.adapters.database import open_store
 from screening.adapters.files.export import FORMATS as EXPORT_FORMATS
+from screening.cli import stores
 from screening.cli.output import printable
 from screening.cli.parser import Parents, change_of
 from screening.config import Settings
@@ -71,7 +71,7 @@ def _import(args, settings: Settings) -> int:
 
     why = change_of(args, args.reason or "bulk import; reasons per row")
     source = contextlib.nullcontext(sys.stdin.buffer) if args.file == "-" else open(args.file, "rb")
-    with source as stream, open_store(settings.database) as store:
+    with source as stream, stores.changing(settings) as store:
         records = ImportFile(stream, name, args.list_name, args.format, bool(args.reason))
         report = imports.import_file(store, settings.policies(), args.list_name, records, why, options, on_invalid)
         version = store.list_version()
@@ -110,7 +110,7 @@ def _blocklist_export(args, settings: Settings) -> None:
     from screening.adapters.files import export as exports
 
     target = contextlib.nullcontext(sys.stdout) if args.output is None else _private_file(args.output)
-    with open_store(settings.database) as store, target as out:
+    with stores.reading(settings) as store, target as out:
         count = exports.export_blocklist(store.stream(BlockEntry), out, args.format)
     if args.output is not None:
         print(f"exported {count} blocklist entries to {printable(args.output)}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import uuid
 
-from screening.adapters.database import open_store
+from screening.cli import stores
 from screening.cli.output import printable
 from screening.cli.parser import Parents
 from screening.config import Settings
@@ -28,7 +28,7 @@ def _check(args, settings: Settings) -> None:
 
     request = ScreenRequest(call_id=f"cli-check-{uuid.uuid4().hex[:12]}", facility_id=args.facility,
                             inmate_id=args.inmate, dialed_number=args.number, called_party_name=args.name)
-    with open_store(settings.database) as store:
+    with stores.reading(settings) as store:
         engine, recent = build_checker(settings, store)
         screening = engine.screen(request, recent)
     if args.json:

@@ -6,7 +6,7 @@ import argparse
 import dataclasses
 import json
 
-from screening.adapters.database import open_store
+from screening.cli import stores
 from screening.cli.output import print_rows
 from screening.cli.parser import Parents
 from screening.config import Settings
@@ -22,7 +22,7 @@ def register(commands: argparse._SubParsersAction, parents: Parents) -> None:
 
 
 def _history(args, settings: Settings) -> None:
-    with open_store(settings.database) as store:
+    with stores.reading(settings) as store:
         records = store.history(args.limit)
     rows = [dataclasses.asdict(r) | {"at": r.at.isoformat(timespec="seconds"),
                                      "entry": json.dumps(r.entry, ensure_ascii=False, sort_keys=True)}

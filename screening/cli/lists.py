@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from screening.adapters.database import open_store
 from screening.adapters.files.columns import LISTING
+from screening.cli import stores
 from screening.cli.output import print_rows
 from screening.cli.parser import Parents, change_of, group
 from screening.config import Settings
@@ -154,7 +154,7 @@ def _add_arguments(parser: argparse.ArgumentParser, arguments: tuple[Argument, .
 
 def _change(args, settings: Settings) -> None:
     command: ChangeCommand = args.change_command
-    with open_store(settings.database) as store:
+    with stores.changing(settings) as store:
         result = command.call(store, settings.policies(), args, change_of(args))
     added = isinstance(result, list_changes.Result)
     print(command.done.format(entry=result.entry if added else result))
@@ -164,7 +164,7 @@ def _change(args, settings: Settings) -> None:
 
 def _list(args, settings: Settings) -> None:
     filters = {column: getattr(args, dest) for column, dest in args.filters.items() if getattr(args, dest) is not None}
-    with open_store(settings.database) as store:
+    with stores.reading(settings) as store:
         rows = [_row(entry) for entry in store.entries(args.entry_type, **filters)]
     print_rows(LISTING[args.entry_type.LIST], rows, args.format)
 

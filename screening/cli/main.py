@@ -1,4 +1,4 @@
-"""The admin CLI: `screening serve|allowlist|privileged|blocklist|watchlist|check|history|decisions`.
+"""The admin CLI: `screening serve|init|allowlist|privileged|blocklist|watchlist|check|history|decisions`.
 
 Each command is a module of this package that adds its parser and handler
 (`run`); this one puts them in order and runs one, turning every expected

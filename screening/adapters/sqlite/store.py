@@ -22,7 +22,8 @@ from screening.domain.model import BlockAction, PrivilegedKind
 from screening.domain.contacts import count_people
 from screening.domain.watchlist import Watchlist, WatchCategory, WatchRow
 from screening.service.ports import EntryExists, EntryNotFound, Store, StoreError
-from screening.adapters.sqlite.migrations import Migration, bundled_migrations, migrate
+from screening.adapters.sqlite import connection
+from screening.adapters.sqlite.migrations import Migration, bundled_migrations
 
 # Columns stored as text: how a value is written, and read back.
 _TEXT_COLUMNS = {
@@ -50,23 +51,20 @@ _IMPORT_CACHE_KIB = 32 * 1024
 
 
 class SqliteStore(Store):
-    def __init__(self, path: str | os.PathLike, migrations: list[Migration] | None = None):
-        self.path = Path(path)
-        create_private_file(self.path)
-        try:
-            self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                                         timeout=_BUSY_TIMEOUT_MS / 1000)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            # FULL: a list change the CLI reported done survives a power cut.
-            self._conn.execute("PRAGMA synchronous=FULL")
-            self._conn.execute("PRAGMA foreign_keys=ON")
-            migrate(self._conn, bundled_migrations() if migrations is None else migrations)
-        except sqlite3.Error as error:
-            raise StoreError(f"cannot open SQLite database {self.path}: {error}") from error
+    def __init__(self, path: str | os.PathLike, migrations: list[Migration] | None = None, *, mode: str = "rwc"):
+        """mode: "rwc" creates the file (owner-only) when missing, "rw" never
+        does, "ro" only reads: no migration, no pragma that writes (connection.py)."""
+        self.path, self._mode = Path(path), mode
+        if mode == "rwc":
+            create_private_file(self.path)
+        # synchronous=FULL: a list change the CLI reported done survives a power cut.
+        self._conn, self.migrated = connection.open_database(
+            self.path, mode, "SQLite database", bundled_migrations() if migrations is None else migrations,
+            ("PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"), _BUSY_TIMEOUT_MS / 1000)
         self._lock = threading.Lock()
 
     def close(self) -> None:
-        self._conn.close()
+        connection.close(self._conn, self.path, self._mode)
 
     def list_version(self) -> int:
         with self._lock:
