@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sqlite3
 import sys
 
 from screening.cli import bulk, check, decisions, history, lists, parser, serve
@@ -28,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args, settings) or 0
     except (ConfigError, PolicyError, StoreError, InvalidEntry, InvalidRequest, OSError) as error:
         print(f"screening: error: {error}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as error:  # what the store did not say better: a damaged file, say
+        print(f"screening: error: database error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -1,10 +1,12 @@
 """How the CLI opens the databases, as a new user or an auditor meets it:
-only `init` (and `serve`) create one, commands that read open it read-only."""
+only `init` (and `serve`) create one, commands that read open it read-only,
+and a database that SQLite cannot use is one line, never a traceback."""
 
 import json
 import os
 import pwd
 import shutil
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -93,6 +95,44 @@ def test_a_sqlite_url_with_four_slashes_is_absolute(tmp_path):
     assert database.exists() and files_below(working) == []
     Cli(url, cwd=working)("blocklist", "add", "0811-1111-1111", "--reason", "r")
     assert "+6281111111111" in Cli(database)("blocklist", "list").stdout  # the same file as its path
+
+
+def damage_blocklist(database: Path) -> None:
+    """Overwrite the blocklist table's root page: the schema still reads, that table does not."""
+    conn = sqlite3.connect(database)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'blocklist'").fetchone()[0]
+    conn.close()
+    with open(database, "r+b") as file:
+        file.seek((root - 1) * page_size)
+        file.write(b"\xff" * page_size)
+
+
+ADD = ["blocklist", "add", "0857-1234-5678", "--reason", "r"]
+
+
+@pytest.mark.parametrize("damage, args, says", [
+    *(("not a database", args, "file is not a database")
+      for args in (["blocklist", "list"], ["history"], CHECK, ["blocklist", "export"], ADD, ["init"])),
+    *(("a folder", args, "it is a folder") for args in (["blocklist", "list"], ADD, ["init"])),
+    *(("a damaged table", args, "database disk image is malformed")
+      for args in (["blocklist", "list"], CHECK, ["blocklist", "export"], ADD)),
+], ids=lambda v: " ".join(v[:2]) if isinstance(v, list) else v)
+def test_a_database_sqlite_cannot_use_is_one_line(tmp_path, damage, args, says):
+    database = tmp_path / "screening.db"
+    cli = Cli(database)
+    if damage == "not a database":
+        database.write_text("garbage\n")
+    elif damage == "a folder":
+        database.mkdir()
+    else:
+        cli("init")
+        cli("blocklist", "add", "0811-1111-1111", "--reason", "r")
+        damage_blocklist(database)
+    result = cli(*args, check=False)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("screening: error: ") and line.endswith(says), line
 
 
 # The auditor: may read the files and search the folder, write nothing. As root,

@@ -37,6 +37,8 @@ def open_database(path: Path, mode: str, what: str, migrations: list[Migration],
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     if mode != "rwc" and not path.exists():
         raise StoreError(f"no {what} at {path}")
+    if path.is_dir():  # SQLite would say "disk I/O error" or "unable to open database file"
+        raise StoreError(f"cannot open {what} {path}: it is a folder")
     if mode != "ro" and path.exists() and not os.access(path, os.W_OK):
         # SQLite would open it read-only and fail at the first write, less clearly.
         raise StoreError(f"cannot change {what} {path}: this user may only read it")
