@@ -176,6 +176,8 @@ def main(argv: list[str] | None = None) -> None:
         held = messy_csv(source, args.rows, args.seed)
         first, second = folder / "first.db", folder / "second.db"
         reason = ["--reason", "Polda Metro Jaya list 2026-11", "--skip-invalid"]
+        for database in (first, second):  # changes refuse a database that is not there
+            run("init", ["init"], database)
         runs = [
             run("import into an empty store", ["blocklist", "import", str(source), *reason], first),
             run("the same file again (every row already there)", ["blocklist", "import", str(source), *reason],

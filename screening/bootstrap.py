@@ -36,7 +36,7 @@ def build_checker(settings: Settings, store: Store) -> tuple[ScreeningEngine, Re
     recent = RecentCalls(policies.history_seconds)
     path = decision_log_path(settings)
     if path.exists():
-        decisions = SqliteDecisionLog(path)
+        decisions = SqliteDecisionLog(path, mode="ro")
         try:
             for attempt in decisions.attempts_since(time.time() - recent.horizon):
                 recent.add(attempt)

@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -28,14 +29,15 @@ def _environment(**extra) -> dict:
 
 @dataclass
 class Cli:
-    database: Path
+    database: Path | str
     env: dict = field(default_factory=dict)
+    cwd: Path | None = None
 
     def __call__(self, *args, check=True, input=None):
         """Run `screening ARGS` as a subprocess against this database."""
         result = subprocess.run(
             [sys.executable, "-m", "screening.cli", *args, "--database", str(self.database)],
-            capture_output=True, text=True, env=_environment(**self.env), timeout=60, input=input,
+            capture_output=True, text=True, env=_environment(**self.env), timeout=60, input=input, cwd=self.cwd,
         )
         if check and result.returncode != 0:
             raise AssertionError(f"screening {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
@@ -47,9 +49,26 @@ def database(tmp_path):
     return tmp_path / "screening.db"
 
 
+@pytest.fixture(scope="session")
+def initialized(tmp_path_factory) -> Path:
+    """A database and decision log as `screening init` makes them, once a run."""
+    database = tmp_path_factory.mktemp("initialized") / "screening.db"
+    Cli(database)("init")
+    return database
+
+
 @pytest.fixture
-def cli(database):
+def cli(database, initialized):
+    """The CLI on a database `screening init` made (no other command creates
+    one): a copy of `initialized`, which is quicker than running it again."""
+    for made, copy in ((initialized, database), (decision_log(initialized), decision_log(database))):
+        shutil.copy2(made, copy)
     return Cli(database)
+
+
+def decision_log(database: Path) -> Path:
+    """Where the decision log of `database` is by default."""
+    return database.with_name(f"{database.stem}-decisions{database.suffix}")
 
 
 class ServerProcess:

@@ -7,15 +7,19 @@ from urllib.parse import unquote, urlsplit
 from screening.service.ports import Store, StoreError
 
 
-def open_store(database: str, audit_key: bytes | None = None) -> Store:
+def open_store(database: str, mode: str = "rwc", audit_key: bytes | None = None) -> Store:
     """A store for a database setting: a file path or a URL.
 
-    "screening.db", "/var/lib/screening/screening.db" and
-    "sqlite:///var/lib/screening/screening.db" all open a SQLite file.
+    "screening.db", "/var/lib/screening/screening.db",
+    "sqlite:////var/lib/screening/screening.db" (absolute: four slashes) and
+    "sqlite:///screening.db" (relative to the working folder) all open a
+    SQLite file. mode: "rwc" creates it when missing, "rw" never does, "ro"
+    only reads (see adapters/sqlite/connection.py). audit_key: the change
+    log's HMAC key, for a store that changes lists.
     """
     from screening.adapters.sqlite.store import SqliteStore
 
-    return SqliteStore(sqlite_path(database), audit_key=audit_key)
+    return SqliteStore(sqlite_path(database), mode=mode, audit_key=audit_key)
 
 
 def sqlite_path(database: str) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
-from screening.adapters.database import open_store
+from screening.cli import stores
+from screening.cli.parser import Parents
 from screening.cli.output import print_rows
 from screening.config import Settings
 from screening.domain.changelog import LogEntry, parse_head
@@ -18,7 +19,8 @@ COLUMNS = ("version", "at", "actor", "action", "list", "entry_id", "reason", "en
 LISTS = ("allowlist", "privileged", "blocklist", "watchlist")
 
 
-def add_commands(commands, common, listing) -> None:
+def register(commands, parents: Parents) -> None:
+    common, listing = parents.common, parents.listing
     show = commands.add_parser("audit", parents=[common, listing],
                                help="the change log of every list: who changed what, when and why")
     _filters(show)
@@ -48,7 +50,7 @@ def _filters(parser) -> None:
 
 def _show(args, settings: Settings) -> None:
     number = _number(args.number, settings) if args.number else ""
-    with open_store(settings.database, settings.audit_key()) as store:
+    with stores.reading(settings) as store:
         entries = [e for e in store.log(_time(args.since), _time(args.until), args.actor, args.list, args.entry)
                    if not number or _touches(store, e, number)]
     if args.limit:
@@ -70,7 +72,7 @@ def _verify(args, settings: Settings) -> int:
         except ValueError as error:
             raise InvalidEntry(str(error)) from None
     key = settings.audit_key()
-    with open_store(settings.database, key) as store:
+    with stores.reading(settings) as store:
         result = audit.verify(store, key, head)
     for problem in result.problems:
         print(f"screening: audit: {problem}", file=sys.stderr)
@@ -82,7 +84,7 @@ def _verify(args, settings: Settings) -> int:
 
 
 def _head(args, settings: Settings) -> None:
-    with open_store(settings.database, settings.audit_key()) as store:
+    with stores.reading(settings) as store:
         newest = store.head()
     print(newest.head if newest else "0:" + "0" * 64)
 

@@ -13,10 +13,40 @@ from screening.domain.entries import AllowlistEntry, BlockEntry, Change, Privile
 from screening.domain.lists import Contact
 from screening.domain.model import BlockAction, PrivilegedKind
 from screening.domain.numbers import normalize
+from screening.adapters.sqlite.store import SqliteStore
 from screening.service import audit
 from screening.service.ports import EntryExists, EntryNotFound, StoreError
 
 WHY = Change("officer.budi", "family registration 2026-11")
+
+
+# The backends the contract runs on: add one here and every test runs on it too.
+def _sqlite(tmp_path):
+    path = tmp_path / "lists.db"
+    return lambda: SqliteStore(path)
+
+
+BACKENDS = {"sqlite": _sqlite}
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def reopen(request, tmp_path):
+    """Opens another store on the backend's database, as another process would."""
+    opened = []
+
+    def open_store():
+        store = BACKENDS[request.param](tmp_path)()
+        opened.append(store)
+        return store
+
+    yield open_store
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def store(reopen):
+    return reopen()
 
 
 def newest_first(store):

@@ -137,8 +137,9 @@ def test_database_and_config_from_environment_and_file(cli, tmp_path):
 
 
 def test_database_file_is_private(cli, database):
-    cli("blocklist", "list")
-    assert stat.S_IMODE(os.stat(database).st_mode) == 0o600
+    cli("blocklist", "add", "0811-1111-1111", "--reason", "r")
+    for name in (database.name, f"{database.name}-wal", f"{database.name}-shm"):  # the last two are kept
+        assert stat.S_IMODE(os.stat(database.with_name(name)).st_mode) == 0o600, name
 
 
 def test_table_output_cannot_drive_the_terminal(cli, database):

@@ -167,6 +167,7 @@ def test_export_then_import_elsewhere_gives_the_same_entries(cli, tmp_path):
         "'=HYPERLINK(\"http://x\")", "'@LP/B/1", "'-premium-")
 
     elsewhere = dataclasses.replace(cli, database=tmp_path / "elsewhere.db")
+    elsewhere("init")
     elsewhere("blocklist", "import", str(exported), "--actor", "polda.jabar")
     fields = ("pattern", "category", "action", "reason", "source", "expires_at", "scope")
     assert [{f: r[f] for f in fields} for r in entries(elsewhere)] == [{f: r[f] for f in fields} for r in entries(cli)]

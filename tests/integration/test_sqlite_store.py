@@ -11,7 +11,7 @@ from screening.domain.entries import AllowlistEntry, BlockEntry, Change, Privile
 from screening.domain.lists import Contact
 from screening.domain.model import BlockAction, PrivilegedKind
 from screening.domain.numbers import normalize
-from screening.adapters.database import open_store
+from screening.adapters.database import open_store, sqlite_path
 from screening.service.ports import EntryExists, EntryNotFound, StoreError
 from screening.adapters.sqlite.store import SqliteStore
 
@@ -48,6 +48,17 @@ def test_open_store_accepts_paths_and_urls(tmp_path, url):
     with open_store(url.format(dir=tmp_path)) as store:
         store.add(BlockEntry("+6281111111111"), WHY)
     assert (tmp_path / "a.db").exists()
+
+
+@pytest.mark.parametrize("url, path", [
+    ("sqlite:////var/lib/screening/screening.db", "/var/lib/screening/screening.db"),
+    ("sqlite:///screening.db", "screening.db"),
+    ("sqlite:///data/screening.db", "data/screening.db"),
+    ("file:///var/lib/s%20s/screening.db", "/var/lib/s s/screening.db"),
+    ("data/screening.db", "data/screening.db"),
+])
+def test_sqlite_urls_with_four_slashes_are_absolute_with_three_relative(url, path):
+    assert sqlite_path(url) == path
 
 
 @pytest.mark.parametrize("url, message", [

@@ -11,7 +11,6 @@ bulk import holding the lists' write lock never stalls a call.
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,9 +18,10 @@ from typing import Any
 
 from screening.domain.behaviour import Attempt
 from screening.domain.model import Decision, Finding, NumberType, Reason, ScreenRequest, Screening
-from screening.service.ports import PRUNE_BATCH, Archive, DecisionLog, StoreError
+from screening.service.ports import PRUNE_BATCH, Archive, DecisionLog
 from screening.adapters.sqlite.store import create_private_file
-from screening.adapters.sqlite.migrations import bundled_migrations, migrate
+from screening.adapters.sqlite import connection
+from screening.adapters.sqlite.migrations import bundled_migrations
 
 _PRIVILEGED_DETAIL = "privileged call: the number is not kept"
 _COLUMNS = ("facility_id, call_id, inmate_id, station_id, dialed_number, called_party_name, normalized_number, "
@@ -30,23 +30,20 @@ _COLUMNS = ("facility_id, call_id, inmate_id, station_id, dialed_number, called_
 
 
 class SqliteDecisionLog(DecisionLog):
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        create_private_file(self.path)
-        try:
-            self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            # NORMAL in WAL mode: a committed answer survives a crash of the
-            # process (the promise made to the phone system); an fsync per call
-            # for power loss too would cost more than the screening itself.
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            migrate(self._conn, bundled_migrations("decisions"))
-        except sqlite3.Error as error:
-            raise StoreError(f"cannot open decision log {self.path}: {error}") from error
+    def __init__(self, path: str | Path, *, mode: str = "rwc"):
+        """mode: "rwc", "rw" or "ro", as SqliteStore's."""
+        self.path, self._mode = Path(path), mode
+        if mode == "rwc":
+            create_private_file(self.path)
+        # synchronous=NORMAL in WAL mode: a committed answer survives a crash of
+        # the process (the promise made to the phone system); an fsync per call
+        # for power loss too would cost more than the screening itself.
+        self._conn, self.migrated = connection.open_database(
+            self.path, mode, "decision log", bundled_migrations("decisions"), ("PRAGMA synchronous=NORMAL",), 10)
         self._lock = threading.Lock()
 
     def close(self) -> None:
-        self._conn.close()
+        connection.close(self._conn, self.path, self._mode)
 
     def find(self, facility_id: str, call_id: str) -> Screening | None:
         with self._lock:

@@ -3,7 +3,8 @@
 Migrations are the numbered files in schema/lists/ and schema/decisions/ (NNNN_name.sql). Each
 runs in its own transaction together with its row in schema_migrations, so a
 database is always at exactly one version; an existing database is upgraded
-in place on first open by a newer release. A database newer than this code is
+in place on first open by a newer release (read-only connections cannot:
+check_current refuses an older schema). A database newer than this code is
 refused rather than guessed at.
 """
 
@@ -74,10 +75,7 @@ def migrate(conn: sqlite3.Connection, migrations: list[Migration],
     latest = migrations[-1].version if migrations else 0
     current = schema_version(conn)
     if current > latest:
-        raise StoreError(
-            f"the database is at schema version {current}, newer than this release of "
-            f"screening knows ({latest}); upgrade screening instead of opening it with this one"
-        )
+        raise StoreError(_newer(current, latest))
     for migration in migrations:
         if migration.version <= current:
             continue
@@ -104,6 +102,23 @@ def migrate(conn: sqlite3.Connection, migrations: list[Migration],
             raise
         applied.append(migration.version)
     return applied
+
+
+def check_current(conn: sqlite3.Connection, migrations: list[Migration], path: object) -> None:
+    """For a connection that may not migrate (a read-only one): StoreError
+    unless the database is at the schema this code knows."""
+    latest = migrations[-1].version if migrations else 0
+    current = schema_version(conn)
+    if current > latest:
+        raise StoreError(f"{path}: {_newer(current, latest)}")
+    if current < latest:
+        raise StoreError(f"{path}: the database is at schema version {current}, older than this release of "
+                         f"screening ({latest}); run 'screening init' or start the server to upgrade it")
+
+
+def _newer(current: int, latest: int) -> str:
+    return (f"the database is at schema version {current}, newer than this release of "
+            f"screening knows ({latest}); upgrade screening instead of opening it with this one")
 
 
 def _statements(sql: str) -> list[str]:

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from screening.adapters.sqlite import change_log
 from screening.adapters.sqlite.change_log import record_of_row
-from screening.adapters.sqlite.migrations import Migration, bundled_migrations, migrate
+from screening.adapters.sqlite import connection
+from screening.adapters.sqlite.migrations import Migration, bundled_migrations
 from screening.adapters.sqlite.upgrades import change_log_from_audit_log
 from screening.domain.blocklist import Category, Scope
 from screening.domain.changelog import LogEntry
@@ -49,25 +50,22 @@ _IMPORT_CACHE_KIB = 32 * 1024
 
 
 class SqliteStore(Store):
-    def __init__(self, path: str | os.PathLike, migrations: list[Migration] | None = None,
+    def __init__(self, path: str | os.PathLike, migrations: list[Migration] | None = None, *, mode: str = "rwc",
                  audit_key: bytes | None = None):
-        self.path = Path(path)
-        self._key = audit_key or None
-        create_private_file(self.path)
-        try:
-            self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                                         timeout=_BUSY_TIMEOUT_MS / 1000)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            # FULL: a list change the CLI reported done survives a power cut.
-            self._conn.execute("PRAGMA synchronous=FULL")
-            self._conn.execute("PRAGMA foreign_keys=ON")
-            migrate(self._conn, bundled_migrations() if migrations is None else migrations, _UPGRADES)
-        except sqlite3.Error as error:
-            raise StoreError(f"cannot open SQLite database {self.path}: {error}") from error
+        """mode: "rwc" creates the file (owner-only) when missing, "rw" never
+        does, "ro" only reads: no migration, no pragma that writes (connection.py).
+        audit_key: the change log's HMAC key (adapters/sqlite/change_log.py)."""
+        self.path, self._mode, self._key = Path(path), mode, audit_key or None
+        if mode == "rwc":
+            create_private_file(self.path)
+        # synchronous=FULL: a list change the CLI reported done survives a power cut.
+        self._conn, self.migrated = connection.open_database(
+            self.path, mode, "SQLite database", bundled_migrations() if migrations is None else migrations,
+            ("PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"), _BUSY_TIMEOUT_MS / 1000, _UPGRADES)
         self._lock = threading.Lock()
 
     def close(self) -> None:
-        self._conn.close()
+        connection.close(self._conn, self.path, self._mode)
 
     def list_version(self) -> int:
         with self._lock:

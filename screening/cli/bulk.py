@@ -1,0 +1,133 @@
+"""`screening allowlist|blocklist|watchlist import` and `screening blocklist
+export`: whole files in and out of the lists."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+
+from screening.adapters.files.export import FORMATS as EXPORT_FORMATS
+from screening.cli import stores
+from screening.cli.output import printable
+from screening.cli.parser import Parents, change_of
+from screening.config import Settings
+from screening.domain.entries import BlockEntry
+
+
+@dataclass(frozen=True)
+class Import:
+    help: str
+    format: str | None  # the file format, or None: chosen with --format
+
+
+IMPORTS = {
+    "allowlist": Import("approve the numbers of a CSV file (inmate_id,number,name,relationship,facility_id)", "csv"),
+    "blocklist": Import("block the numbers and patterns of a file", None),
+    "watchlist": Import("watch the names of a CSV file (name,aliases,category,action,reason,scope; "
+                        "aliases separated by |)", "csv"),
+}
+
+
+def register(actions: dict[str, argparse._SubParsersAction], parents: Parents) -> None:
+    """`screening LIST import` for the lists that have one, and `screening blocklist export`."""
+    bulk = argparse.ArgumentParser(add_help=False)
+    bulk.add_argument("file", help="the file to import; - reads standard input")
+    bulk.add_argument("--reason", default="", help="why (audited); the reason of every row without its own")
+    bulk.add_argument("--actor", help="who imports (default: the OS user)")
+    bulk.add_argument("--skip-invalid", action="store_true",
+                      help="import the valid rows and report the rest (default: one invalid row, nothing imported)")
+    bulk.add_argument("--dry-run", action="store_true", help="report what the import would change; change nothing")
+    for name, spec in IMPORTS.items():
+        load = actions[name].add_parser("import", parents=[parents.common, bulk], help=spec.help)
+        if spec.format is None:
+            load.add_argument("--format", choices=("auto", "csv", "text"), default="auto",
+                              help="CSV with a header (pattern,category,action,reason,source,expires_at,scope) or "
+                                   "text, one number or pattern a line (default: CSV when the first line is a header)")
+            load.set_defaults(run=_import, list_name=name)
+        else:
+            load.set_defaults(run=_import, list_name=name, format=spec.format)
+
+    export = actions["blocklist"].add_parser("export", parents=[parents.common],
+                                             help="write the whole blocklist, ready to import elsewhere")
+    export.add_argument("--format", choices=EXPORT_FORMATS, default="csv")
+    export.add_argument("--output", help="file to write, created owner-only (default: standard output)")
+    export.set_defaults(run=_blocklist_export)
+
+
+def _import(args, settings: Settings) -> int:
+    from screening.adapters.files.import_files import ImportFile
+    from screening.service import imports
+
+    name = "<stdin>" if args.file == "-" else args.file
+    options = imports.Options(args.reason, args.skip_invalid, args.dry_run)
+    level = "warning" if args.skip_invalid else "error"
+
+    def on_invalid(line: int, problem: str) -> None:
+        print(f"screening: {level}: {printable(name)} line {line}: {printable(problem)}", file=sys.stderr)
+
+    why = change_of(args, args.reason or "bulk import; reasons per row")
+    source = contextlib.nullcontext(sys.stdin.buffer) if args.file == "-" else open(args.file, "rb")
+    with source as stream, stores.changing(settings) as store:
+        records = ImportFile(stream, name, args.list_name, args.format, bool(args.reason))
+        report = imports.import_file(store, settings.policies(), args.list_name, records, why, options, on_invalid)
+        version = store.list_version()
+    return _import_report(report, args.skip_invalid, args.dry_run, version)
+
+
+def _import_report(report, skip_invalid: bool, dry_run: bool, version: int) -> int:
+    """Counts on stdout (when committed or a dry run); an import refused for
+    invalid rows ends with an error line and exit status 1."""
+    name = printable(report.file)
+    refused = report.invalid.count and not skip_invalid
+    if report.committed or dry_run:
+        print(f"{name}: {report.rows} row{'s' if report.rows != 1 else ''} ({report.format}, sha256 {report.sha256})")
+        print(f"  {'added' if report.committed else 'would add'}: {report.added}")
+        print(f"  duplicates within the file, not added twice: {_lines(report.duplicates_in_file)}")
+        print(f"  already on the {report.list}, left as they are: {_lines(report.already_present)}")
+        print(f"  invalid{', skipped' if skip_invalid else ''}: {_lines(report.invalid)}")
+        print(f"imported into the {report.list}: list version {version}" if report.committed
+              else "dry run: nothing changed")
+    if refused:
+        print(f"screening: error: {name}: {report.invalid.count} of {report.rows} rows are invalid, so nothing "
+              f"{'would be' if dry_run else 'was'} imported; fix them, or import the other rows with --skip-invalid",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def _lines(lines) -> str:
+    if not lines.count:
+        return "0"
+    more = ", ..." if lines.count > len(lines.first) else ""
+    return f"{lines.count} (line{'s' if lines.count > 1 else ''} {', '.join(map(str, lines.first))}{more})"
+
+
+def _blocklist_export(args, settings: Settings) -> None:
+    from screening.adapters.files import export as exports
+
+    target = contextlib.nullcontext(sys.stdout) if args.output is None else _private_file(args.output)
+    with stores.reading(settings) as store, target as out:
+        count = exports.export_blocklist(store.stream(BlockEntry), out, args.format)
+    if args.output is not None:
+        print(f"exported {count} blocklist entries to {printable(args.output)}")
+
+
+@contextlib.contextmanager
+def _private_file(path: str):
+    """A file to write, readable by its owner only (the lists name victims and
+    witnesses) and whole or not there: written beside it, renamed when done."""
+    try:
+        descriptor, temporary = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".screening-")
+    except OSError as error:
+        raise OSError(f"cannot write {path}: {error.strerror}") from None
+    try:
+        with open(descriptor, "w", encoding="utf-8", newline="") as out:
+            yield out
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

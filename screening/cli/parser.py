@@ -1,0 +1,52 @@
+"""What the commands share on the command line: the root parser, the parent
+parsers that give many commands the same flags, groups of actions
+(`screening allowlist add`), and reading --actor and --reason into a change."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+from dataclasses import dataclass
+
+from screening import __version__
+from screening.cli.output import FORMATS
+from screening.domain.entries import Change
+from screening.service import list_changes
+
+
+@dataclass(frozen=True)
+class Parents:
+    common: argparse.ArgumentParser  # every command: --database, --config
+    change: argparse.ArgumentParser  # every change: --reason, --actor
+    listing: argparse.ArgumentParser  # every listing: --format
+
+
+def root() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction, Parents]:
+    """The `screening` parser, the subparsers its commands are added to, and the parents."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--database", help="SQLite file path or sqlite:/// URL (default: screening.db)")
+    common.add_argument("--config", help="TOML config file (default: $SCREENING_CONFIG)")
+    change = argparse.ArgumentParser(add_help=False)
+    change.add_argument("--reason", required=True, help="why this change is made (audited)")
+    change.add_argument("--actor", help="who makes it (default: the OS user)")
+    listing = argparse.ArgumentParser(add_help=False)
+    listing.add_argument("--format", choices=FORMATS, default="table")
+
+    parser = argparse.ArgumentParser(prog="screening", description="Call screening for inmate phone systems.")
+    parser.add_argument("--version", action="version", version=f"screening {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    return parser, commands, Parents(common, change, listing)
+
+
+def group(commands: argparse._SubParsersAction, name: str, help_text: str) -> argparse._SubParsersAction:
+    """A command made of actions, `screening NAME ACTION`; returns what the actions are added to."""
+    parser = commands.add_parser(name, help=help_text)
+    return parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+
+def change_of(args: argparse.Namespace, reason: str | None = None) -> Change:
+    """Who makes a change (--actor, else $SUDO_USER, else the OS user) and why
+    (`reason`, else --reason), validated."""
+    actor = args.actor or os.environ.get("SUDO_USER") or getpass.getuser()
+    return list_changes.change(actor, args.reason if reason is None else reason)

@@ -1,0 +1,48 @@
+"""`screening serve` and `screening init`: the two commands that create the
+databases (every other command refuses one that is not there)."""
+
+from __future__ import annotations
+
+import argparse
+
+from screening.cli.output import printable
+from screening.cli.parser import Parents
+from screening.config import Settings
+
+
+def register(commands: argparse._SubParsersAction, parents: Parents) -> None:
+    serve = commands.add_parser("serve", parents=[parents.common], help="run the gRPC server")
+    serve.add_argument("--listen", help="HOST:PORT for gRPC (default: 127.0.0.1:50051; port 0 picks one)")
+    serve.add_argument("--metrics-listen", help="HOST:PORT for /metrics (default: 127.0.0.1:9464; '' turns it off)")
+    serve.set_defaults(run=_serve)
+    init = commands.add_parser("init", parents=[parents.common],
+                               help="create the database and the decision log (owner-only), or upgrade their schema")
+    init.set_defaults(run=_init)
+
+
+def _serve(args, settings: Settings) -> None:
+    from screening.bootstrap import serve
+
+    serve(settings)
+
+
+def _init(args, settings: Settings) -> None:
+    # SQLite files, created owner-only (the lists name victims and witnesses).
+    from pathlib import Path
+
+    from screening.adapters.database import sqlite_path
+    from screening.adapters.sqlite.decision_log import SqliteDecisionLog
+    from screening.adapters.sqlite.store import SqliteStore
+    from screening.bootstrap import decision_log_path
+
+    for what, path, opener in (("database", Path(sqlite_path(settings.database)), SqliteStore),
+                               ("decision log", decision_log_path(settings), SqliteDecisionLog)):
+        existed = path.exists()
+        with opener(path) as opened:
+            migrated = opened.migrated
+        if not existed:
+            print(f"created {what} {printable(path)} (owner-only)")
+        elif migrated:
+            print(f"{what} {printable(path)} exists; upgraded it to schema version {migrated[-1]}")
+        else:
+            print(f"{what} {printable(path)} exists; its schema is current")
