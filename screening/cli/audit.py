@@ -10,6 +10,7 @@ from screening.cli.parser import Parents
 from screening.cli.output import print_rows
 from screening.config import Settings
 from screening.domain.changelog import LogEntry, parse_head
+from screening.domain.entries import ENTRY_TYPES
 from screening.domain.errors import InvalidEntry
 from screening.domain.numbers import parse_list_number
 from screening.domain.patterns import parse_pattern
@@ -60,8 +61,9 @@ def _show(args, settings: Settings) -> None:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return
-    print_rows(COLUMNS, [{**row, "entry": _compact(row["after"] or row["before"]),
-                          "details": _compact(row["details"])} for row in rows], args.format)
+    shown = _summary if args.format == "table" else lambda row: _compact(row["after"] or row["before"])
+    print_rows(COLUMNS, [{**row, "entry": shown(row), "details": _compact(row["details"])} for row in rows],
+               args.format)
 
 
 def _verify(args, settings: Settings) -> int:
@@ -93,6 +95,18 @@ def _row(entry: LogEntry) -> dict:
     return {"version": entry.version, "at": entry.at, "actor": entry.actor, "action": entry.action,
             "list": entry.list, "entry_id": entry.entry_id, "reason": entry.reason, "before": entry.before,
             "after": entry.after, "details": entry.details, "rows": entry.rows, "hash": entry.hash}
+
+
+def _summary(row: dict) -> str:
+    """What a change was about, in a line: the entry's key, or what an edit changed."""
+    before, after = row["before"], row["after"]
+    if before and after:
+        return "; ".join(f"{name}: {before[name]!r} -> {after[name]!r}" for name in after
+                         if before.get(name) != after[name] and name not in ("created_at", "created_by", "reason"))
+    record = after or before
+    if record:
+        return " ".join(str(record[name]) for name in ENTRY_TYPES[row["list"]].KEY if record.get(name))
+    return f"{row['rows']} rows"
 
 
 def _compact(value) -> str:

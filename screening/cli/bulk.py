@@ -89,8 +89,12 @@ def _import_report(report, skip_invalid: bool, dry_run: bool, version: int) -> i
         print(f"  duplicates within the file, not added twice: {_lines(report.duplicates_in_file)}")
         print(f"  already on the {report.list}, left as they are: {_lines(report.already_present)}")
         print(f"  invalid{', skipped' if skip_invalid else ''}: {_lines(report.invalid)}")
-        print(f"imported into the {report.list}: list version {version}" if report.committed
-              else "dry run: nothing changed")
+        if not report.committed:
+            print("dry run: nothing changed")
+        elif report.added:
+            print(f"imported into the {report.list}: list version {version}")
+        else:
+            print(f"nothing new for the {report.list}: it is unchanged, list version {version}")
     if refused:
         print(f"screening: error: {name}: {report.invalid.count} of {report.rows} rows are invalid, so nothing "
               f"{'would be' if dry_run else 'was'} imported; fix them, or import the other rows with --skip-invalid",

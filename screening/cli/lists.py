@@ -54,7 +54,7 @@ class ChangeCommand:
     help: str
     arguments: tuple[Argument, ...]
     # (store, policies, args, change) -> list_changes.Result (added, with warnings) or the Entry removed
-    call: Callable[[Store, PolicySet, argparse.Namespace, Change], list_changes.Result | Entry]
+    call: Callable[[Store, PolicySet, argparse.Namespace, Change], list_changes.Result | list_changes.Edit | Entry]
     done: str  # the line printed, str.format()ted with the entry
 
 
@@ -113,6 +113,16 @@ CHANGES = {
         (arg("pattern"), arg("--scope", default="global")),
         lambda store, policies, a, why: list_changes.remove_blocked(store, policies, a.pattern, a.scope, why),
         "removed {entry.LIST} entry {entry.id}: {entry.pattern}"),
+    ("blocklist", "edit"): ChangeCommand(
+        "change a blocked number's or pattern's category, action, source or expiry",
+        (arg("pattern"), arg("--scope", default="global"),
+         arg("--category", default="", choices=["", *(c.label for c in Category)]),
+         arg("--action", default="", choices=["", "deny", "review"]),
+         arg("--source", default=None, help="where it comes from, e.g. a police report number"),
+         arg("--expires", default="", help="ISO date (matches through that day, UTC), date and time, or never")),
+        lambda store, policies, a, why: list_changes.edit_blocked(
+            store, policies, a.pattern, a.scope, why, a.category, a.action, a.source, a.expires),
+        "edited {entry.LIST} entry {entry.id}: {entry.pattern}"),
     ("watchlist", "add"): ChangeCommand(
         "watch for a name",
         (arg("name"), arg("--alias", action="append", default=[], help="another name or spelling (repeatable)"),
@@ -136,7 +146,7 @@ def register(commands: argparse._SubParsersAction, parents: Parents) -> dict[str
     actions = {}
     for name, kind in LISTS.items():
         actions[name] = group(commands, name, kind.help)
-        for action in ("add", "remove"):
+        for action in [action for (list_name, action) in CHANGES if list_name == name]:
             command = CHANGES[name, action]
             parser = actions[name].add_parser(action, parents=[parents.common, parents.change], help=command.help)
             _add_arguments(parser, command.arguments)
@@ -156,10 +166,20 @@ def _change(args, settings: Settings) -> None:
     command: ChangeCommand = args.change_command
     with stores.changing(settings) as store:
         result = command.call(store, settings.policies(), args, change_of(args))
+    if isinstance(result, list_changes.Edit):
+        _edited(command, result)
+        return
     added = isinstance(result, list_changes.Result)
     print(command.done.format(entry=result.entry if added else result))
     for warning in result.warnings if added else ():
         print(f"screening: warning: {warning}", file=sys.stderr)
+
+
+def _edited(command: ChangeCommand, edit: list_changes.Edit) -> None:
+    if not edit.changed:
+        print(f"nothing changed: {edit.after.LIST} entry {edit.after.id} is already so")
+        return
+    print(command.done.format(entry=edit.after) + " (" + "; ".join(edit.changed) + ")")
 
 
 def _list(args, settings: Settings) -> None:

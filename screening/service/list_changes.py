@@ -126,6 +126,50 @@ def block_entry(policies: PolicySet, pattern: str, category: str, action: str, s
     )
 
 
+@dataclass
+class Edit:
+    before: Entry
+    after: Entry
+
+    @property
+    def changed(self) -> list[str]:
+        """The fields that changed, as `name: old -> new`."""
+        return [f"{name}: {_shown(getattr(self.before, name))} -> {_shown(getattr(self.after, name))}"
+                for name in EDITABLE[self.before.LIST] if getattr(self.before, name) != getattr(self.after, name)]
+
+
+# What `edit` may change in each list: not the key (that is a remove and an add).
+EDITABLE = {"blocklist": ("category", "action", "source", "expires_at")}
+
+
+def edit_blocked(store: Store, policies: PolicySet, pattern: str, scope: str, why: Change, category: str = "",
+                 action: str = "", source: str | None = None, expires: str = "") -> Edit:
+    """Change a blocklist entry's category, action, source or expiry
+    ("never" takes the expiry away); what is not given stays."""
+    changes: dict = {}
+    if category:
+        changes["category"] = Category.from_label(category)
+    if action:
+        changes["action"] = BlockAction.from_label(action)
+    if source is not None:
+        changes["source"] = check_text("source", source, TEXT_LIMIT, required=False)
+    if expires:
+        changes["expires_at"] = None if expires.strip().lower() == "never" else parse_expiry(expires)
+    if not changes:
+        raise InvalidEntry("nothing to change: give --category, --action, --source or --expires")
+    text = parse_pattern(pattern, policies.default.region).text
+    before, after = store.edit(BlockEntry, {"pattern": text, "scope": str(Scope.parse(scope))}, changes, why)
+    return Edit(before, after)
+
+
+def _shown(value) -> str:
+    if value is None:
+        return "never"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value.label if hasattr(value, "label") else repr(value)
+
+
 def parse_expiry(text: str) -> datetime | None:
     """ISO 8601: a date D matches through D (expires when D+1 begins, UTC);
     a date and time without an offset is UTC."""

@@ -138,3 +138,63 @@ def test_sql_in_values_is_data(store):
     store.add(AllowlistEntry("A-1'; DROP TABLE allowlist; --", "+6281234567890", "Robert'); --"), WHY)
     [entry] = store.entries(AllowlistEntry)
     assert entry.inmate_id == "A-1'; DROP TABLE allowlist; --"
+
+
+def test_an_edit_is_one_change_with_before_and_after(store):
+    added = store.add(BlockEntry("+6281111111111"), WHY)
+    expiry = datetime(2027, 1, 1, tzinfo=UTC)
+    before, after = store.edit(BlockEntry, {"pattern": "+6281111111111", "scope": "global"},
+                               {"action": BlockAction.REVIEW, "expires_at": expiry}, Change("kplp", "unconfirmed"))
+    assert before == added and (after.action, after.expires_at, after.id) == (BlockAction.REVIEW, expiry, added.id)
+    assert list(store.entries(BlockEntry)) == [after]
+    entry = list(store.log())[-1]
+    assert (entry.action, entry.version, entry.entry_id) == ("edit", 2, added.id)
+    assert (entry.before["action"], entry.after["action"], entry.after["expires_at"]) == (
+        "deny", "review", expiry.isoformat())
+    same = store.edit(BlockEntry, {"pattern": "+6281111111111", "scope": "global"}, {"action": BlockAction.REVIEW},
+                      WHY)
+    assert same == (after, after) and store.list_version() == 2  # nothing changed: no version
+    with pytest.raises(EntryNotFound):
+        store.edit(BlockEntry, {"pattern": "+6281111111112", "scope": "global"}, {"source": "x"}, WHY)
+
+
+def test_changes_since_a_version_are_the_rows_changed_with_the_approvals_they_touch(store, reopen):
+    server = reopen()
+    store.add(AllowlistEntry("A-1", "+6281234567890", "Siti Aminah"), WHY)
+    since = server.list_version()
+    store.add(AllowlistEntry("A-2", "+6281234567890", "Rudi Hartono"), WHY)
+    block = store.add(BlockEntry("+62809*", action=BlockAction.REVIEW), WHY)
+    store.remove(BlockEntry, {"pattern": "+62809*", "scope": "global"}, WHY)
+    delta = server.read_changes(since, max_rows=100)
+    assert delta.version == 4 == server.list_version()
+    assert [(c.list, c.entry_id, c.before is None, c.after is None) for c in delta.changes] == [
+        ("allowlist", 2, True, False), ("blocklist", block.id, True, False), ("blocklist", block.id, False, True)]
+    assert delta.changes[1].after == (block.id, "+62809*", "fraud", "review", "global", "")
+    assert sorted(delta.approvals["+6281234567890"]) == [("A-1", "Siti Aminah"), ("A-2", "Rudi Hartono")]
+    assert server.read_changes(4, max_rows=100).changes == ()
+    assert server.read_changes(since, max_rows=2) is None  # too many: load the lists whole
+
+
+def test_the_log_filters_and_its_head(store):
+    assert store.head() is None
+    store.add(BlockEntry("+6281111111111"), Change("polda", "LP/1"))
+    store.add(WatchEntry("Siti Aminah", ("Bu Siti",)), Change("kplp", "witness"))
+    assert [e.actor for e in store.log(actor="kplp")] == ["kplp"]
+    assert [e.list for e in store.log(list_name="blocklist")] == ["blocklist"]
+    assert [e.version for e in store.log(entry_id=1)] == [1, 2]
+    assert list(store.log(since="2999-01-01")) == []
+    head = store.head()
+    assert head.version == 2 and head.after["aliases"] == ["Bu Siti"]
+    assert audit.verify(store).head == head.head
+
+
+def test_a_store_verifies_and_replays_to_its_tables(store):
+    store.add(AllowlistEntry("A-1", "+6281234567890", "Siti Aminah", "mother", "LP-A"), WHY)
+    store.add(PrivilegedEntry("+62215551234", "LBH Jakarta", PrivilegedKind.LEGAL_AID), WHY)
+    store.add(WatchEntry("Bank BRI", (), scope=Scope.parse("facility:LP-A")), WHY)
+    store.add(BlockEntry("+6281111111111"), WHY)
+    store.edit(BlockEntry, {"pattern": "+6281111111111", "scope": "global"}, {"source": "LP/B/9"}, WHY)
+    store.remove(PrivilegedEntry, {"number": "+62215551234"}, WHY)
+    result = audit.verify(store)
+    assert result.ok, result.problems
+    assert (result.entries, result.version) == (6, 6)
