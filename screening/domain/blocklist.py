@@ -144,10 +144,12 @@ class BlockTable:
                   self._scopes, self._near_keys, self._near_slots, self._index._keys, self._index._starts)
         return sum(a.itemsize * len(a) for a in arrays)
 
-    def find(self, key: int, digits: int, facility: str, inmate: str, now: int) -> BlockHit | None:
+    def find(self, key: int, digits: int, facility: str, inmate: str, now: int,
+             skip: Container[int] = ()) -> BlockHit | None:
         """The most specific entry that applies to this number (key = its
-        E.164 digits as an int, `digits` of them) for this call, or None."""
-        found = self._first(key, digits, facility, inmate, now, ())
+        E.164 digits as an int, `digits` of them) for this call, or None;
+        the entries in `skip` (an overlay's removals) passed over."""
+        found = self._first(key, digits, facility, inmate, now, skip)
         return None if found is None else self._hit(found[1], key)
 
     def ranked_find(self, key: int, digits: int, facility: str, inmate: str, now: int,

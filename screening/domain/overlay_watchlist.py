@@ -84,6 +84,8 @@ class MergedIndex:
         if isinstance(query, str):
             query = self.query(query)
         found = self._base.search(query.base, threshold, limit, self._kept(accept), whole)
+        if limit is not None and len(found) == limit:
+            threshold = max(threshold, found[-1].score)  # below the base's worst, none would be kept
         added = self._added.search(query.added, threshold, limit, accept, whole)
         if not added:
             return found
