@@ -40,7 +40,7 @@ def answers(snapshot, rng: random.Random) -> list:
     questions for two snapshots given equal generators)."""
     inmates, facilities = (*INMATES, "A-9"), ("", *FACILITIES)
     allow = snapshot.allowlist
-    found = [snapshot.counts()]
+    found = [snapshot.counts(), allow.inmate_count]
     found += [(allow.find(i, f, k), allow.find_contact(i, f, k)) for i in inmates for f in facilities
               for k in APPROVED_KEYS]
     found += [(snapshot.privileged.find(k), snapshot.shared_approvals.find(k)) for k in KEYS]
