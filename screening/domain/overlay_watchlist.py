@@ -26,10 +26,9 @@ class OverlaidWatchlist(Watchlist):
         # they are; only the entries added are indexed.
         added = Watchlist(replaced.rows.values())
         self._base, self._replaced = base, replaced
-        self._entries = _Entries(added._entries, base._entries)
-        self._scoped = base._scoped or added._scoped
-        self._index = MergedIndex(base._index, added._index, replaced.removed)
-        self._remembered = {}  # a new watchlist: no answer of the one before holds
+        # A new watchlist remembers no answer: none of the one before holds.
+        self._hold(_Entries(added._entries, base._entries), MergedIndex(base._index, added._index, replaced.removed),
+                   base._scoped or added._scoped)
 
     def __len__(self) -> int:
         return self._replaced.length(len(self._base))
