@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 
 from screening.domain.errors import InvalidEntry
@@ -103,7 +103,8 @@ class BlockTable:
         # (composite key, narrower scope first, entry id, slot): equally
         # specific entries in id order, whatever order the rows came in.
         rules: list[tuple[int, int, int, int]] = []
-        near: list[tuple[int, int]] = []
+        # (number key, entry id, slot): one number's fraud entries in id order, whatever order the rows came in.
+        near: list[tuple[int, int, int]] = []
         for slot, row in enumerate(rows):
             text = row.pattern
             exact = text[1:].isdigit()  # most entries: skip building a Pattern for them
@@ -119,7 +120,7 @@ class BlockTable:
                 key = int(text[1:])
                 rules.append((_composite(len(text) - 1, len(text) - 1, key), narrower, row.entry_id, slot))
                 if row.category is Category.FRAUD and narrower == 0:
-                    near.append((key, slot))
+                    near.append((key, row.entry_id, slot))
             else:
                 for rule in load_pattern(text).rules:
                     rules.append((_composite(len(rule.prefix), rule.length, int(rule.prefix)), narrower,
@@ -132,7 +133,7 @@ class BlockTable:
         self._classes = _classes_by_length({_class_of(r[0]) for r in rules})
         near.sort()
         self._near_keys = array("q", (n[0] for n in near))
-        self._near_slots = array("i", (n[1] for n in near))
+        self._near_slots = array("i", (n[2] for n in near))
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -143,17 +144,38 @@ class BlockTable:
                   self._scopes, self._near_keys, self._near_slots, self._index._keys, self._index._starts)
         return sum(a.itemsize * len(a) for a in arrays)
 
-    def find(self, key: int, digits: int, facility: str, inmate: str, now: int) -> BlockHit | None:
+    def find(self, key: int, digits: int, facility: str, inmate: str, now: int,
+             skip: Container[int] = ()) -> BlockHit | None:
         """The most specific entry that applies to this number (key = its
-        E.164 digits as an int, `digits` of them) for this call, or None."""
+        E.164 digits as an int, `digits` of them) for this call, or None;
+        the entries in `skip` (an overlay's removals) passed over."""
+        found = self._first(key, digits, facility, inmate, now, skip)
+        return None if found is None else self._hit(found[1], key)
+
+    def ranked_find(self, key: int, digits: int, facility: str, inmate: str, now: int,
+                    skip: Container[int] = ()) -> tuple[tuple[int, ...], BlockHit] | None:
+        """find, passing over the entries in `skip`, with the hit's place in
+        the order of precedence: of two tables' hits, the lower one is what
+        one table of both tables' entries would find (see overlay_blocklist)."""
+        found = self._first(key, digits, facility, inmate, now, skip)
+        if found is None:
+            return None
+        composite, slot = found
+        prefix_length, required_length = _class_of(composite)
+        rank = (-prefix_length, required_length == 0, -self._scope_list[self._scopes[slot]].kind, self._ids[slot])
+        return rank, self._hit(slot, key)
+
+    def _first(self, key: int, digits: int, facility: str, inmate: str, now: int,
+               skip: Container[int]) -> tuple[int, int] | None:
+        """(composite key, slot) of the most specific entry that applies, or None."""
         keys, n, start_of = self._keys, len(self._keys), self._index.start_of
         for base, divisor in self._classes[digits]:
             composite = base | (key // divisor)
             i = start_of(composite)
             while 0 <= i < n and keys[i] == composite:
                 slot = self._slots[i]
-                if self._applies(slot, facility, inmate, now):
-                    return self._hit(slot, key)
+                if self._applies(slot, facility, inmate, now) and not (skip and self._ids[slot] in skip):
+                    return composite, slot
                 i += 1
         return None
 
@@ -161,6 +183,13 @@ class BlockTable:
         """A global fraud number that differs from this one in exactly one of
         its last `positions` digits (rings buy consecutive SIM cards): 9 point
         lookups a position, however many fraud numbers are nearby."""
+        found = self.ranked_near_miss(key, positions, now)
+        return None if found is None else found[1]
+
+    def ranked_near_miss(self, key: int, positions: int, now: int,
+                         skip: Container[int] = ()) -> tuple[tuple[int, int, int], BlockHit] | None:
+        """near_miss, passing over the entries in `skip`, with the hit's place
+        in the order near_miss looks: (position, digit there, entry id)."""
         keys = self._near_keys
         length = len(str(key))
         for position in range(min(positions, length)):
@@ -174,8 +203,9 @@ class BlockTable:
                 i = bisect_left(keys, other)
                 while i < len(keys) and keys[i] == other:
                     slot = self._near_slots[i]
-                    if self._expires[slot] == 0 or self._expires[slot] > now:
-                        return self._hit(slot, other)
+                    if (self._expires[slot] == 0 or self._expires[slot] > now) and not (
+                            skip and self._ids[slot] in skip):
+                        return (position, other_digit, self._ids[slot]), self._hit(slot, other)
                     i += 1
         return None
 

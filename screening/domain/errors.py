@@ -25,3 +25,7 @@ class InvalidEntry(ValueError):
 
 class ListsNotLoaded(RuntimeError):
     """Screening was asked for before the first list snapshot was loaded."""
+
+
+class IncompleteDelta(ValueError):
+    """A list delta lacks what applying it needs: the lists must be loaded whole."""

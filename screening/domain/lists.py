@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -139,18 +139,20 @@ class Allowlist:
 
     def find(self, inmate: str, facility: str, key: int) -> int | None:
         """Entry id approving this number for this inmate in this facility."""
-        i = self._find(inmate, facility, key)
+        i = self.find_slot(inmate, facility, key)
         return None if i < 0 else self._ids[i]
 
     def find_contact(self, inmate: str, facility: str, key: int) -> Contact | None:
         """The approval of this number for this inmate in this facility, or None."""
-        i = self._find(inmate, facility, key)
-        if i < 0:
-            return None
-        return Contact(self._ids[i], self._names[self._name_offsets[i]:self._name_offsets[i + 1]],
-                       relationships.KINDS[self._relationships[i]])
+        i = self.find_slot(inmate, facility, key)
+        return None if i < 0 else self.contact_at(i)
 
-    def _find(self, inmate: str, facility: str, key: int) -> int:
+    def contact_at(self, slot: int) -> Contact:
+        return Contact(self._ids[slot], self._name_at(slot), relationships.KINDS[self._relationships[slot]])
+
+    def find_slot(self, inmate: str, facility: str, key: int, skip: Container[int] = ()) -> int:
+        """The slot of find's approval, -1 if none; the entries in `skip`
+        (an overlay's removals) passed over."""
         row = self._inmates.get(inmate)
         if row is None:
             return -1
@@ -159,10 +161,15 @@ class Allowlist:
         facility_code = self._facilities.get(facility, -1)
         while i < end and keys[i] == key:
             code = self._facility_codes[i]
-            if code == 0 or code == facility_code:
+            if (code == 0 or code == facility_code) and not (skip and self._ids[i] in skip):
                 return i
             i += 1
         return -1
+
+    def count_of(self, inmate: str) -> int:
+        """How many approvals the inmate has."""
+        row = self._inmates.get(inmate)
+        return 0 if row is None else self._offsets[row + 1] - self._offsets[row]
 
     def nbytes(self) -> int:
         arrays = (self._offsets, self._keys, self._ids, self._facility_codes, self._name_offsets,
@@ -217,6 +224,11 @@ def shared_counts(registrations: Iterable[tuple[str, str]]) -> tuple[int, int] |
     return inmates, min(count_people(name for _, name in registrations), 127)
 
 
+def relationship_code(relationship: str) -> int:
+    """The code an approval keeps of its registered relationship (0: unknown)."""
+    return relationships.code_of(relationship) if relationship else 0
+
+
 class _Columns:
     """Allowlist rows gathered into arrays as they come, noting whether they
     came in order (grouped by inmate, by number key, then entry id)."""
@@ -248,7 +260,7 @@ class _Columns:
         self.ids.append(entry_id)
         self.facility_codes.append(self.facilities.setdefault(facility, len(self.facilities)))
         self.names.append(name)
-        self.relationships.append(relationships.code_of(relationship) if relationship else 0)
+        self.relationships.append(relationship_code(relationship))
 
     def sort(self) -> None:
         codes, keys, ids = self.codes, self.keys, self.ids
@@ -272,7 +284,13 @@ class ListSnapshot:
     # how many different people they registered it under).
     shared_approvals: NumberTable = field(default_factory=NumberTable)
     watchlist: Watchlist = field(default_factory=Watchlist)
+    # Changes held beside the compact lists (overlay.apply_delta), 0 for a
+    # snapshot built whole: past a bound, a reloader builds a new base.
+    overlay: int = 0
 
     def counts(self) -> dict[str, int]:
         return {"allowlist": len(self.allowlist), "privileged": len(self.privileged), "blocklist": len(self.blocked),
                 "watchlist": len(self.watchlist)}
+
+    def overlay_size(self) -> int:
+        return self.overlay

@@ -3,7 +3,7 @@ found by the called party's name however it is spelled."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from screening.domain.blocklist import Scope, ScopeKind
@@ -57,10 +57,16 @@ class Watchlist:
             metadata = (row.category, row.action, row.scope)
             self._entries[row.entry_id] = shared.setdefault(metadata, metadata)  # one tuple per kind of entry
             names.extend((row.entry_id, name) for name in (row.name, *row.aliases))
-        self._scoped = any(scope.kind is not ScopeKind.GLOBAL for _, _, scope in self._entries.values())
-        self._index = NameIndex(names)
+        scoped = any(scope.kind is not ScopeKind.GLOBAL for _, _, scope in self._entries.values())
+        self._hold(self._entries, NameIndex(names), scoped)
+
+    def _hold(self, entries: Mapping[int, tuple[WatchCategory, BlockAction, Scope]], index: NameIndex,
+              scoped: bool) -> None:
+        """Search `index` (a NameIndex, or one searched alike: overlay_watchlist) for these entries;
+        `scoped`: some hold for one facility or inmate only."""
+        self._entries, self._index, self._scoped = entries, index, scoped
         # Inmates call the same few people again and again: their answers,
-        # kept for this watchlist's life (a list change builds a new one),
+        # kept for this watchlist's life (a list change makes a new one),
         # forgotten all at once when there are too many.
         self._remembered: dict[tuple, tuple[WatchHit, ...]] = {}
 
