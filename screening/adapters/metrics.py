@@ -48,6 +48,9 @@ class ScreeningMetrics:
         self.list_entries = Gauge("screening_list_entries", "Entries in the lists in use.", ["list"], registry=r)
         self.list_loaded = Gauge("screening_list_loaded_timestamp_seconds",
                                  "When the lists in use were loaded (Unix time).", registry=r)
+        self.list_overlay = Gauge("screening_list_overlay_entries",
+                                  "Changes held beside the compact lists since they were last built whole.",
+                                  registry=r)
         self.reloads = Counter("screening_list_reloads", "List reloads, by result.", ["result"], registry=r)
         self.decisions_pruned = Counter("screening_decisions_pruned",
                                         "Decisions deleted from the decision log by its retention.", registry=r)
@@ -67,6 +70,7 @@ class ScreeningMetrics:
         self.reloads.labels("success").inc()
         self.reload_duration.set(seconds)
         self.list_version.set(snapshot.version)
+        self.list_overlay.set(snapshot.overlay_size())
         self.list_loaded.set(time.time())
         for name, count in snapshot.counts().items():
             self.list_entries.labels(name).set(count)

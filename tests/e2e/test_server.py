@@ -103,6 +103,9 @@ def test_list_changes_reach_the_running_server_within_two_seconds_without_failed
         for thread in threads:
             thread.join()
     assert errors == []
+    code, output = server.stop()
+    # Each change was applied beside the lists, not by loading them whole again.
+    assert code == 0 and output.count("lists updated by 1 changes: version") == 2, output
 
 
 def test_metrics_endpoint_counts_decisions(lists, start_server):

@@ -102,6 +102,9 @@ def test_a_failed_reload_keeps_the_lists_in_use(path):
             conn.execute("INSERT INTO privileged (number, name, kind, created_at, created_by, reason) "
                          "VALUES ('+62215551234', 'x', 'astronaut', '2026-01-01T00:00:00+00:00', 'x', 'x')")
             conn.execute("UPDATE list_version SET version = version + 1")
+        # The change log does not explain the new version: a whole load, in the background.
+        assert reloader.check() is False
+        assert reloader.wait_for_rebuild(10)
         assert reloader.check() is False
         assert failures == [1]
         assert engine.snapshot.version == 1
@@ -109,5 +112,52 @@ def test_a_failed_reload_keeps_the_lists_in_use(path):
         with conn:
             conn.execute("UPDATE privileged SET kind = 'embassy'")
             conn.execute("UPDATE list_version SET version = version + 1")
+        assert reloader.check() is False
+        assert reloader.wait_for_rebuild(10)
         assert reloader.check() is True
         assert engine.snapshot.version == 3
+
+
+def test_a_change_is_applied_as_an_overlay_not_a_rebuild(path):
+    with SqliteStore(path) as server_side, SqliteStore(path) as cli_side:
+        cli_side.add(AllowlistEntry("A-1", FAMILY, "Ibu Siti"), WHY)
+        engine = ScreeningEngine(build_policy_set())
+        reloader = ListReloader(server_side, engine, interval=60)
+        base = reloader.load()
+        cli_side.add(BlockEntry(FAMILY), WHY)
+        assert reloader.check() is True
+        snapshot = engine.snapshot
+        assert snapshot.version == 2 and snapshot.overlay_size() > 0
+        assert snapshot.allowlist is base.allowlist  # untouched lists are shared, not rebuilt
+        assert engine.screen(call()).decision is Decision.DENY
+
+
+def test_a_large_change_is_rebuilt_in_the_background_and_caught_up(path):
+    with SqliteStore(path) as server_side, SqliteStore(path) as cli_side:
+        engine = ScreeningEngine(build_policy_set())
+        reloader = ListReloader(server_side, engine, interval=60, max_delta_rows=2)
+        reloader.load()
+        for number in ("+6281234567891", "+6281234567892", "+6281234567893"):
+            cli_side.add(BlockEntry(number), WHY)
+        assert reloader.check() is False  # too large for an overlay: rebuilding
+        assert engine.snapshot.version == 0  # the old lists answer meanwhile
+        assert reloader.wait_for_rebuild(10)
+        cli_side.add(AllowlistEntry("A-1", FAMILY, "Ibu Siti"), WHY)  # made during the rebuild, say
+        assert reloader.check() is True
+        assert engine.snapshot.version == 4
+        assert engine.screen(call()).decision is Decision.ALLOW
+        assert engine.screen(call("+6281234567892")).decision is Decision.DENY
+
+
+def test_a_grown_overlay_is_compacted_into_a_new_base(path):
+    with SqliteStore(path) as server_side, SqliteStore(path) as cli_side:
+        engine = ScreeningEngine(build_policy_set())
+        reloader = ListReloader(server_side, engine, interval=60, max_overlay=2)
+        reloader.load()
+        for number in ("+6281234567891", "+6281234567892", "+6281234567893"):
+            cli_side.add(BlockEntry(number), WHY)
+            reloader.check()
+        assert reloader.wait_for_rebuild(10)
+        reloader.check()
+        assert engine.snapshot.version == 3 and engine.snapshot.overlay_size() == 0
+        assert engine.screen(call("+6281234567893")).decision is Decision.DENY

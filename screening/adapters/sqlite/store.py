@@ -73,7 +73,11 @@ class SqliteStore(Store):
 
     @contextlib.contextmanager
     def read_lists(self) -> Iterator[ListRows]:
-        with self._lock, self._read_transaction() as conn:
+        # A connection of its own: loading millions of rows holds none of the
+        # store's locks, so changes go on being read meanwhile.
+        conn = self._reader()
+        try:
+            conn.execute("BEGIN")
             version = conn.execute("SELECT version FROM list_version").fetchone()[0]
             yield ListRows(
                 version,
@@ -85,6 +89,10 @@ class SqliteStore(Store):
                 ((entry_id, name, json.loads(aliases), *rest) for entry_id, name, aliases, *rest in conn.execute(
                     "SELECT id, name, aliases, category, action, scope FROM watchlist")),
             )
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot read the lists from {self.path}: {error}") from error
+        finally:
+            conn.close()
 
     def add(self, entry: Entry, change: Change) -> Entry:
         table = entry.LIST
@@ -240,9 +248,10 @@ class SqliteStore(Store):
         with self._lock, self._read_transaction() as conn:
             version = conn.execute("SELECT version FROM list_version").fetchone()[0]
             entries = list(change_log.entries(conn, "version > ?", (since,)))
-            if sum(max(entry.rows, 1) for entry in entries) > max_rows or any(
+            explained = [entry.version for entry in entries] == list(range(since + 1, version + 1))
+            if not explained or sum(max(entry.rows, 1) for entry in entries) > max_rows or any(
                     entry.action == "baseline" for entry in entries):
-                return None
+                return None  # the lists changed in a way only a whole load shows, or a large way
             changes = tuple(_changes(conn, entries))
             numbers = {row[3] for c in changes if c.list == "allowlist" for row in (c.before, c.after) if row}
             return Delta(version, changes, _approvals(conn, numbers))
@@ -400,7 +409,8 @@ def _approvals(conn: sqlite3.Connection, numbers: set[str]) -> dict[str, tuple[t
     for start in range(0, len(numbers), 500):
         chunk = numbers[start:start + 500]
         for number, inmate, name in conn.execute(
-                f"SELECT number, inmate_id, name FROM allowlist WHERE number IN ({', '.join('?' * len(chunk))})",
+                f"SELECT number, inmate_id, name FROM allowlist WHERE number IN ({', '.join('?' * len(chunk))}) "
+                "ORDER BY inmate_id, id",
                 chunk):
             found[number].append((inmate, name))
     return {number: tuple(approvals) for number, approvals in found.items()}
