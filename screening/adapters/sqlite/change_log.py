@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from screening.domain.changelog import GENESIS, LogEntry, RowsDigest, seal
 from screening.domain.records import Record
+from screening.domain.snapshots import Delta, ListChange, snapshot_row
 
 _COLUMNS = ("version, at, actor, reason, action, list, entry_id, before, after, details, rows, rows_sha256, "
             "prev_hash, hash, mac")
@@ -89,6 +90,43 @@ def record_of_row(list_name: str, row: dict) -> Record:
     if "aliases" in row:
         row = {**row, "aliases": json.loads(row["aliases"])}
     return row
+
+
+def delta(conn: sqlite3.Connection, since: int, max_rows: int) -> Delta | None:
+    """What changed after version `since` (Store.read_changes), in the caller's read transaction."""
+    version = conn.execute("SELECT version FROM list_version").fetchone()[0]
+    found = list(entries(conn, "version > ?", (since,)))
+    explained = [entry.version for entry in found] == list(range(since + 1, version + 1))
+    if not explained or sum(max(entry.rows, 1) for entry in found) > max_rows or any(
+            entry.action == "baseline" for entry in found):
+        return None  # the lists changed in a way only a whole load shows, or a large way
+    changes = tuple(_changes(conn, found))
+    numbers = {row[3] for c in changes if c.list == "allowlist" for row in (c.before, c.after) if row}
+    return Delta(version, changes, _approvals(conn, numbers))
+
+
+def _changes(conn: sqlite3.Connection, entries: list[LogEntry]) -> Iterator[ListChange]:
+    for entry in entries:
+        if entry.action == "import":
+            for record in change_log.rows_of(conn, entry.version):
+                yield ListChange(entry.list, record["id"], None, snapshot_row(entry.list, record))
+        elif not entry.details.get("legacy"):
+            yield ListChange(entry.list, entry.entry_id,
+                             snapshot_row(entry.list, entry.before) if entry.before else None,
+                             snapshot_row(entry.list, entry.after) if entry.after else None)
+
+
+def _approvals(conn: sqlite3.Connection, numbers: set[str]) -> dict[str, tuple[tuple[str, str], ...]]:
+    found: dict[str, list[tuple[str, str]]] = {number: [] for number in numbers}
+    numbers = sorted(numbers)
+    for start in range(0, len(numbers), 500):
+        chunk = numbers[start:start + 500]
+        for number, inmate, name in conn.execute(
+                f"SELECT number, inmate_id, name FROM allowlist WHERE number IN ({', '.join('?' * len(chunk))}) "
+                "ORDER BY inmate_id, id",
+                chunk):
+            found[number].append((inmate, name))
+    return {number: tuple(approvals) for number, approvals in found.items()}
 
 
 def _row(entry: LogEntry) -> tuple:

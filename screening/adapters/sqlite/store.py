@@ -25,7 +25,7 @@ from screening.domain.changelog import LogEntry
 from screening.domain.entries import Audit, Change, Entry
 from screening.domain.model import BlockAction, PrivilegedKind
 from screening.domain.records import AUDIT_FIELDS, Record, fields_of, from_record, to_record
-from screening.domain.snapshots import ListChange, ListRows, Delta, snapshot_row
+from screening.domain.snapshots import Delta, ListRows
 from screening.domain.watchlist import WatchCategory
 from screening.service.ports import AuditView, EntryExists, EntryNotFound, Store, StoreError
 
@@ -246,15 +246,7 @@ class SqliteStore(Store):
 
     def read_changes(self, since: int, max_rows: int) -> Delta | None:
         with self._lock, self._read_transaction() as conn:
-            version = conn.execute("SELECT version FROM list_version").fetchone()[0]
-            entries = list(change_log.entries(conn, "version > ?", (since,)))
-            explained = [entry.version for entry in entries] == list(range(since + 1, version + 1))
-            if not explained or sum(max(entry.rows, 1) for entry in entries) > max_rows or any(
-                    entry.action == "baseline" for entry in entries):
-                return None  # the lists changed in a way only a whole load shows, or a large way
-            changes = tuple(_changes(conn, entries))
-            numbers = {row[3] for c in changes if c.list == "allowlist" for row in (c.before, c.after) if row}
-            return Delta(version, changes, _approvals(conn, numbers))
+            return change_log.delta(conn, since, max_rows)
 
     def _log(self, conn: sqlite3.Connection, change: Change, action: str, table: str, entry_id: int,
              before: Record | None = None, after: Record | None = None, details: dict | None = None,
@@ -390,30 +382,6 @@ def _records_from(conn: sqlite3.Connection, table: str, first_id: int) -> Iterat
     columns = fields_of(table)
     for row in conn.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE id >= ? ORDER BY id", (first_id,)):
         yield record_of_row(table, dict(zip(columns, row)))
-
-
-def _changes(conn: sqlite3.Connection, entries: list[LogEntry]) -> Iterator[ListChange]:
-    for entry in entries:
-        if entry.action == "import":
-            for record in change_log.rows_of(conn, entry.version):
-                yield ListChange(entry.list, record["id"], None, snapshot_row(entry.list, record))
-        elif not entry.details.get("legacy"):
-            yield ListChange(entry.list, entry.entry_id,
-                             snapshot_row(entry.list, entry.before) if entry.before else None,
-                             snapshot_row(entry.list, entry.after) if entry.after else None)
-
-
-def _approvals(conn: sqlite3.Connection, numbers: set[str]) -> dict[str, tuple[tuple[str, str], ...]]:
-    found: dict[str, list[tuple[str, str]]] = {number: [] for number in numbers}
-    numbers = sorted(numbers)
-    for start in range(0, len(numbers), 500):
-        chunk = numbers[start:start + 500]
-        for number, inmate, name in conn.execute(
-                f"SELECT number, inmate_id, name FROM allowlist WHERE number IN ({', '.join('?' * len(chunk))}) "
-                "ORDER BY inmate_id, id",
-                chunk):
-            found[number].append((inmate, name))
-    return {number: tuple(approvals) for number, approvals in found.items()}
 
 
 def create_private_file(path: Path) -> None:
