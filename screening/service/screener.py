@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 
+from screening.domain import garbage
 from screening.domain.behaviour import Attempt, RecentCalls
 from screening.domain.engine import ScreeningEngine
 from screening.domain.model import ScreenRequest, Screening
@@ -30,8 +31,9 @@ class CallScreener:
     def resume(cls, engine: ScreeningEngine, log: DecisionLog, horizon_seconds: float) -> "CallScreener":
         """A screener whose windows hold what the log has of the last horizon."""
         recent = RecentCalls(horizon_seconds)
-        for attempt in log.attempts_since(time.time() - horizon_seconds):
-            recent.add(attempt)
+        with garbage.paused():  # a day of attempts: see garbage.py
+            for attempt in log.attempts_since(time.time() - horizon_seconds):
+                recent.add(attempt)
         return cls(engine, log, recent)
 
     @property
