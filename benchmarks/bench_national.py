@@ -56,7 +56,7 @@ import uuid
 from array import array
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -65,8 +65,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from bench_names import generate_entries, watch_rows
 from bench_patterns import random_pattern, random_scope
-from bench_scale import (AUDIT, BLOCK_CATEGORIES, FACILITIES, NUMBERS_PER_INMATE, Latency, ListSizes, NumberSpace,
-                         approved_call, build_database, home_facility, inmate_code, work_folder)
+from bench_scale import (AUDIT, BLOCK_CATEGORIES, FACILITIES, NUMBERS_PER_INMATE, RELATIONSHIPS, Latency, ListSizes,
+                         NumberSpace, approved_call, build_database, home_facility, inmate_code, person_name,
+                         work_folder)
 from reporting import MIB, machine_rows, progress, table
 from screening.adapters.sqlite.decision_log import SqliteDecisionLog
 from screening.domain.blocklist import Scope, ScopeKind
@@ -83,6 +84,10 @@ CWD = "/"
 NATIONAL = {"allowlist": 2_000_000, "blocklist": 500_000, "patterns": 50_000, "watchlist": 100_000,
             "privileged": 100_000}
 DECISIONS = 1_000_000  # calls of the last day a replica resumes from its decision log, at scale 1
+# Approvals of a number another inmate approved too (brothers register their
+# mother): the shared-number counts. Half under the same name, a quarter with
+# a word of address, a quarter under another person's name.
+SHARED_APPROVALS = 0.02
 # A few whole ranges (premium rate, a country, a satellite network), then random patterns of each kind.
 FIXED_PATTERNS = ("+62809*", "+234*", "+88216*")
 PATTERN_MIX = ((PatternKind.PREFIX, 5), (PatternKind.WILDCARD, 3), (PatternKind.RANGE, 2))  # bench_patterns' mix
@@ -134,7 +139,7 @@ def national_database(folder: Path, sizes: Sizes, seed: int) -> Database:
     """The database of these sizes in `folder`: built, or reused when a
     complete one is there (its .json says what it holds)."""
     path = folder / f"national-{sizes.lists.allowlist}-{sizes.lists.blocklist}-{sizes.patterns}-" \
-                    f"{sizes.watch_names}-{sizes.lists.privileged}-seed{seed}.db"
+                    f"{sizes.watch_names}-{sizes.lists.privileged}-shared{SHARED_APPROVALS:g}-seed{seed}.db"
     description = path.with_suffix(".json")
     if path.exists() and description.exists():
         info = json.loads(description.read_text())
@@ -143,20 +148,48 @@ def national_database(folder: Path, sizes: Sizes, seed: int) -> Database:
     description.unlink(missing_ok=True)
     progress(f"building {path} ({', '.join(f'{v:,} {k}' for k, v in sizes.describe().items())})")
     inmates_estimate = max(1, round(sizes.lists.allowlist / NUMBERS_PER_INMATE))
+    shared = round(sizes.lists.allowlist * SHARED_APPROVALS)
+    lists = replace(sizes.lists, allowlist=sizes.lists.allowlist - shared)  # bench_scale's approvals, then these
 
-    def patterns_and_watchlist(conn: sqlite3.Connection) -> None:
+    def more(conn: sqlite3.Connection) -> None:
+        conn.executemany("INSERT INTO allowlist (inmate_id, facility_id, number, name, relationship, created_at, "
+                         "created_by, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         list(shared_rows(conn, shared, seed)))
         conn.executemany("INSERT INTO blocklist (pattern, category, action, scope, created_at, created_by, reason) "
                          "VALUES (?, ?, ?, ?, ?, ?, ?)", pattern_rows(sizes.patterns, seed, inmates_estimate))
         conn.executemany("INSERT INTO watchlist (name, aliases, category, action, scope, created_at, created_by, "
                          "reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                          watchlist_rows(sizes.watch_names, seed, inmates_estimate))
 
-    built = build_database(path, sizes.lists, seed, patterns_and_watchlist)
+    built = build_database(path, lists, seed, more)
     with closing(sqlite3.connect(path)) as conn:
         counts = {table_name: conn.execute(f"SELECT count(*) FROM {table_name}").fetchone()[0]
                   for table_name in ("allowlist", "blocklist", "privileged", "watchlist")}
     description.write_text(json.dumps({"counts": counts, "inmates": built.inmates, "seconds": built.seconds}))
     return Database(path, counts, built.inmates, built.seconds, path.stat().st_size)
+
+
+def shared_rows(conn: sqlite3.Connection, count: int, seed: int) -> Iterator[tuple]:
+    """`count` more approvals of numbers already approved, each by another
+    inmate (one to three more for a number)."""
+    rng = random.Random(f"national-shared-{seed}")
+    inmates = [row[0] for row in conn.execute("SELECT DISTINCT inmate_id FROM allowlist")]
+    last = conn.execute("SELECT max(id) FROM allowlist").fetchone()[0]
+    approving: set[tuple[str, str]] = set()
+    made = 0
+    while made < count and last:
+        inmate, number, name = conn.execute("SELECT inmate_id, number, name FROM allowlist WHERE id = ?",
+                                            (rng.randint(1, last),)).fetchone()
+        approving.add((inmate, number))
+        for _ in range(min(rng.randint(1, 3), count - made)):
+            other = rng.choice(inmates)
+            if (other, number) in approving:
+                continue
+            approving.add((other, number))
+            draw = rng.random()
+            registered = name if draw < 0.5 else f"Ibu {name}" if draw < 0.75 else person_name(rng)
+            yield other, "", number, registered, rng.choice(RELATIONSHIPS), *AUDIT
+            made += 1
 
 
 def pattern_rows(count: int, seed: int, inmates: int) -> Iterator[tuple]:
