@@ -14,13 +14,9 @@ from __future__ import annotations
 import argparse
 import gc
 import math
-import os
-import platform
 import random
 import resource
-import shlex
 import sqlite3
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -39,7 +35,7 @@ from screening.domain.numbers import normalize
 from screening.domain.policy import build_policy_set
 from screening.adapters.sqlite.store import SqliteStore
 
-from reporting import MIB, cpu_model, mib, progress, table
+from reporting import MIB, machine_rows, mib, progress, table
 
 # The national mix: 2,000,000 approved numbers of 270,000 inmates, 500,000
 # blocked and 100,000 privileged numbers; smaller runs keep the proportions.
@@ -150,8 +146,12 @@ class BuildResult:
     file_bytes: int
 
 
-def build_database(path: Path, sizes: ListSizes, seed: int) -> BuildResult:
-    """A new database created by SqliteStore (real schema), filled by bulk insert."""
+def build_database(path: Path, sizes: ListSizes, seed: int,
+                   more: Callable[[sqlite3.Connection], None] | None = None) -> BuildResult:
+    """A new database created by SqliteStore (real schema), filled by bulk insert.
+
+    more(conn): inserts more rows (bench_national: patterns, a watchlist) in
+    the same transaction, before the list version is bumped."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     SqliteStore(path).close()
@@ -167,6 +167,8 @@ def build_database(path: Path, sizes: ListSizes, seed: int) -> BuildResult:
     conn.executemany("INSERT INTO allowlist (inmate_id, facility_id, number, name, relationship, "
                      "created_at, created_by, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                      allowlist_rows(rng, numbers, sizes.allowlist_indices))
+    if more is not None:
+        more(conn)
     conn.execute("UPDATE list_version SET version = version + 1")
     conn.execute("COMMIT")
     conn.close()  # checkpoints the WAL into the database file
@@ -480,15 +482,7 @@ def report(args: argparse.Namespace, full: SizeResult, by_size: list[SizeResult]
 
 
 def machine_section(args: argparse.Namespace) -> str:
-    rows = [
-        ("Command", f"`{shlex.join(sys.orig_argv)}`"),
-        ("CPU", f"{cpu_model()}, {os.cpu_count()} logical CPUs ({len(os.sched_getaffinity(0))} usable)"),
-        ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
-        ("OS", platform.platform()),
-        ("SQLite", sqlite3.sqlite_version),
-        ("phonenumbers", phonenumbers.__version__),
-        ("Seed", str(args.seed)),
-    ]
+    rows = [*machine_rows(), ("phonenumbers", phonenumbers.__version__), ("Seed", str(args.seed))]
     return "## Machine\n\n" + table(("", ""), rows, text_columns=2)
 
 
@@ -603,12 +597,13 @@ def size_list(text: str) -> list[int]:
 
 
 @contextmanager
-def work_folder(db_dir: Path | None) -> Iterator[Path]:
+def work_folder(db_dir: Path | None, prefix: str = "bench_scale-") -> Iterator[Path]:
+    """db_dir (made if missing) or a temporary folder, deleted afterwards."""
     if db_dir is not None:
         db_dir.mkdir(parents=True, exist_ok=True)
         yield db_dir
         return
-    with tempfile.TemporaryDirectory(prefix="bench_scale-") as folder:
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
         yield Path(folder)
 
 

@@ -4,7 +4,10 @@ machine, timer overhead and Markdown tables."""
 from __future__ import annotations
 
 import argparse
+import os
 import platform
+import shlex
+import sqlite3
 import statistics
 import sys
 import time
@@ -36,6 +39,17 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], text_columns: in
 
 def mib(value: int | None) -> str:
     return "-" if value is None else f"{value / MIB:,.1f}"
+
+
+def machine_rows() -> list[tuple[str, str]]:
+    """The first rows of a report's Machine table: command, CPU, Python, OS, SQLite."""
+    return [
+        ("Command", f"`{shlex.join(sys.orig_argv)}`"),
+        ("CPU", f"{cpu_model()}, {os.cpu_count()} logical CPUs ({len(os.sched_getaffinity(0))} usable)"),
+        ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
+        ("OS", platform.platform()),
+        ("SQLite", sqlite3.sqlite_version),
+    ]
 
 
 def cpu_model() -> str:

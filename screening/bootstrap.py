@@ -79,7 +79,7 @@ def start_service(settings: Settings) -> Service:
         engine = ScreeningEngine(policies)
         reloader = ListReloader(store, engine, settings.reload_interval,
                                 on_loaded=metrics.lists_loaded, on_failed=metrics.reload_failed)
-        screener = CallScreener.resume(engine, MeteredDecisionLog(decisions, metrics), policies.history_seconds)
+        screener = CallScreener(engine, MeteredDecisionLog(decisions, metrics), RecentCalls(policies.history_seconds))
         server = GrpcServer(MeteredScreener(screener, metrics), settings.workers)
         service = Service(store, decisions, engine, reloader, server, metrics)
         service.port = server.bind(settings.listen, _credentials(settings))
@@ -88,6 +88,10 @@ def start_service(settings: Settings) -> Service:
             service.metrics_port = metrics.serve(host, port)
         server.start()
         reloader.load()
+        # The recent calls after the lists: millions of objects build faster
+        # on a heap without a day of attempts. A call that comes meanwhile
+        # waits for them, one that came before the lists got UNAVAILABLE.
+        screener.resume_windows()
         server.set_serving(True)
         reloader.start()
         if settings.decision_retention_days:

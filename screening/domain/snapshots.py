@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from screening.domain import garbage
 from screening.domain.blocklist import BlockRow, BlockTable, Category, Scope
 from screening.domain.lists import Allowlist, ListSnapshot, NumberTable
 from screening.domain.model import BlockAction, PrivilegedKind
@@ -44,11 +45,12 @@ class ListRows:
 
 
 def build_snapshot(rows: ListRows) -> ListSnapshot:
-    allowlist = Allowlist.build(allow_row(row) for row in rows.allowlist)
-    privileged = NumberTable(sorted(privileged_row(row) for row in rows.privileged))
-    blocked = BlockTable(block_row(row) for row in rows.blocklist)
-    watchlist = Watchlist(watch_row(row) for row in rows.watchlist)
-    return ListSnapshot(rows.version, allowlist, privileged, blocked, allowlist.shared_approvals(), watchlist)
+    with garbage.paused():  # millions of objects, no cycles: see garbage.py
+        allowlist = Allowlist.build(allow_row(row) for row in rows.allowlist)
+        privileged = NumberTable(sorted(privileged_row(row) for row in rows.privileged))
+        blocked = BlockTable(block_row(row) for row in rows.blocklist)
+        watchlist = Watchlist(watch_row(row) for row in rows.watchlist)
+        return ListSnapshot(rows.version, allowlist, privileged, blocked, allowlist.shared_approvals(), watchlist)
 
 
 def allow_row(row: tuple) -> tuple:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 
+from screening.domain import garbage
 from screening.domain.behaviour import Attempt, RecentCalls
 from screening.domain.engine import ScreeningEngine
 from screening.domain.model import ScreenRequest, Screening
@@ -29,10 +30,19 @@ class CallScreener:
     @classmethod
     def resume(cls, engine: ScreeningEngine, log: DecisionLog, horizon_seconds: float) -> "CallScreener":
         """A screener whose windows hold what the log has of the last horizon."""
-        recent = RecentCalls(horizon_seconds)
-        for attempt in log.attempts_since(time.time() - horizon_seconds):
-            recent.add(attempt)
-        return cls(engine, log, recent)
+        screener = cls(engine, log, RecentCalls(horizon_seconds))
+        screener.resume_windows()
+        return screener
+
+    def resume_windows(self) -> int:
+        """Fill the windows, of a screener that has screened nothing yet,
+        with what the log has of their horizon; a call that comes meanwhile
+        waits for them. Returns how many attempts they hold."""
+        recent = self._recent
+        with self._lock, garbage.paused():  # a day of attempts: see garbage.py
+            for attempt in self._log.attempts_since(time.time() - recent.horizon):
+                recent.add(attempt)
+            return len(recent)
 
     @property
     def recent(self) -> RecentCalls:

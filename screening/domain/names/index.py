@@ -92,16 +92,17 @@ class NameIndex:
         pairs: list[tuple[int, int]] = []  # (hash of two of an entry's skeletons, row)
         # Every indexed word's skeleton and weight; the skeletons themselves
         # are added below, as their own skeleton.
-        self._forms: dict[str, str] = {}
-        self._word_weights: dict[str, float] = {}
-        self._longest: dict[str, int] = {}  # skeleton -> the longest indexed word with it
+        forms: dict[str, str] = {}
+        word_weights: dict[str, float] = {}
+        longest: dict[str, int] = {}  # skeleton -> the longest indexed word with it
+        self._forms, self._word_weights, self._longest = forms, word_weights, longest
         for row, tokens in enumerate(self._tokens):
             for token in tokens:
-                if token not in self._word_weights:
-                    skeleton = self._forms[token] = _skeleton(token)
-                    self._word_weights[token] = _weight(token)
-                    self._longest[skeleton] = max(len(token), self._longest.get(skeleton, 0))
-            words = sorted(_skeleton(token) for token in tokens if len(token) > 1)
+                if token not in word_weights:
+                    skeleton = forms[token] = _skeleton(token)
+                    word_weights[token] = _weight(token)
+                    longest[skeleton] = max(len(token), longest.get(skeleton, 0))
+            words = sorted([forms[token] for token in tokens if len(token) > 1])
             skeletons = set(words)
             for skeleton in skeletons:
                 postings.setdefault(skeleton, []).append(row)
@@ -347,14 +348,17 @@ class _HashRuns:
     __slots__ = ("_hashes", "_values", "_directory", "_shift")
 
     def __init__(self, items: list[tuple[int, int]]):
-        items = sorted((key & _UNSIGNED, value) for key, value in items)
-        bits = max(1, min(20, len(items).bit_length()))  # about one hash per bucket
-        self._shift = 64 - bits
-        self._hashes = array("Q", (key for key, _ in items))
-        self._values = array("i", (value for _, value in items))
+        # Each (hash, value) as one int, the hash above the value (values are
+        # rows and word numbers: 0 <= value < 2**31): sorting those ints is
+        # sorting the pairs, at a fraction of the cost of sorting tuples.
+        packed = sorted([(key & _UNSIGNED) << 32 | value for key, value in items])
+        bits = max(1, min(20, len(packed).bit_length()))  # about one hash per bucket
+        self._shift = shift = 64 - bits
+        self._hashes = array("Q", [item >> 32 for item in packed])
+        self._values = array("i", [item & 0xFFFFFFFF for item in packed])
         counts = [0] * ((1 << bits) + 1)
-        for key, _ in items:
-            counts[(key >> self._shift) + 1] += 1
+        for item in packed:
+            counts[(item >> (shift + 32)) + 1] += 1
         self._directory = array("i", itertools.accumulate(counts))
 
     def get(self, key: int) -> array:
