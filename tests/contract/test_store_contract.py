@@ -198,3 +198,15 @@ def test_a_store_verifies_and_replays_to_its_tables(store):
     result = audit.verify(store)
     assert result.ok, result.problems
     assert (result.entries, result.version) == (6, 6)
+
+
+def test_an_import_comes_as_its_rows_in_the_changes(store, reopen):
+    server = reopen()
+    rows = [(line, BlockEntry(f"+628123456789{line}"), "LP/B/7") for line in range(3)]
+    added = store.import_entries(BlockEntry, iter(rows), WHY, lambda line, in_file: None,
+                                 lambda count: {"file": "polda.csv", "added": count})
+    assert added == 3
+    delta = server.read_changes(0, max_rows=100)
+    assert [(c.list, c.before, c.after[1]) for c in delta.changes] == [
+        ("blocklist", None, f"+628123456789{line}") for line in range(3)]
+    assert server.read_changes(0, max_rows=2) is None  # more rows than an overlay should take

@@ -103,9 +103,16 @@ def test_list_changes_reach_the_running_server_within_two_seconds_without_failed
         for thread in threads:
             thread.join()
     assert errors == []
+    numbers = ["0857-1234-5601", "0857-1234-5602", "0857-1234-5603"]
+    cli("blocklist", "import", "-", "--reason", "LP/B/9/XI/2026", input="\n".join(numbers) + "\n")
+    changed = time.monotonic()
+    while pb.REASON_BLOCKED_NUMBER not in reasons(server.screen(numbers[-1])):
+        assert time.monotonic() - changed < 2.0, "the import was not picked up within 2 s"
+        time.sleep(0.05)
     code, output = server.stop()
     # Each change was applied beside the lists, not by loading them whole again.
     assert code == 0 and output.count("lists updated by 1 changes: version") == 2, output
+    assert "lists updated by 3 changes: version" in output and "Traceback" not in output, output
 
 
 def test_metrics_endpoint_counts_decisions(lists, start_server):

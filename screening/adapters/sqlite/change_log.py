@@ -108,7 +108,7 @@ def delta(conn: sqlite3.Connection, since: int, max_rows: int) -> Delta | None:
 def _changes(conn: sqlite3.Connection, entries: list[LogEntry]) -> Iterator[ListChange]:
     for entry in entries:
         if entry.action == "import":
-            for record in change_log.rows_of(conn, entry.version):
+            for record in rows_of(conn, entry.version):
                 yield ListChange(entry.list, record["id"], None, snapshot_row(entry.list, record))
         elif not entry.details.get("legacy"):
             yield ListChange(entry.list, entry.entry_id,
