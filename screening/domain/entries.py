@@ -89,21 +89,6 @@ Entry = AllowlistEntry | PrivilegedEntry | BlockEntry | WatchEntry
 ENTRY_TYPES: dict[str, type] = {t.LIST: t for t in (AllowlistEntry, PrivilegedEntry, BlockEntry, WatchEntry)}
 
 
-@dataclass(frozen=True, slots=True)
-class AuditRecord:
-    """One change to a list, as the audit log keeps it."""
-
-    id: int
-    at: datetime
-    actor: str
-    action: str  # "add" or "remove"
-    list: str
-    entry_id: int
-    reason: str
-    entry: dict
-    list_version: int
-
-
 def check_text(field_name: str, value: str, limit: int, required: bool = True) -> str:
     """The value stripped, or InvalidEntry naming what is wrong with it."""
     value = value.strip()

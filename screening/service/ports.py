@@ -9,17 +9,18 @@ backend implements (adapters/sqlite today), and the errors they raise.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from collections.abc import Callable, Iterable, Iterator
-
 from typing import Any
 
 from screening.domain.behaviour import Attempt
-from screening.domain.entries import AuditRecord, Change, Entry
+from screening.domain.changelog import LogEntry
+from screening.domain.entries import Change, Entry
 from screening.domain.lists import ListSnapshot
-from screening.domain.snapshots import ListRows, build_snapshot
 from screening.domain.model import ScreenRequest, Screening
+from screening.domain.records import Record
+from screening.domain.snapshots import Delta, ListRows, build_snapshot
 
 # Rows a prune deletes per transaction: calls wait for the log's lock at most
 # that long (a few milliseconds).

@@ -4,15 +4,10 @@ import stat
 
 import pytest
 
-from datetime import UTC, datetime
 
-from screening.domain.blocklist import Category, Scope
-from screening.domain.entries import AllowlistEntry, BlockEntry, Change, PrivilegedEntry
-from screening.domain.lists import Contact
-from screening.domain.model import BlockAction, PrivilegedKind
-from screening.domain.numbers import normalize
+from screening.domain.entries import BlockEntry, Change
 from screening.adapters.database import open_store, sqlite_path
-from screening.service.ports import EntryExists, EntryNotFound, StoreError
+from screening.service.ports import StoreError
 from screening.adapters.sqlite.store import SqliteStore
 
 WHY = Change("officer.budi", "family registration 2026-11")

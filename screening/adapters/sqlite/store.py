@@ -20,13 +20,10 @@ from screening.adapters.sqlite.change_log import record_of_row
 from screening.adapters.sqlite import connection
 from screening.adapters.sqlite.migrations import Migration, bundled_migrations
 from screening.adapters.sqlite.upgrades import change_log_from_audit_log
-from screening.domain.blocklist import Category, Scope
 from screening.domain.changelog import LogEntry
 from screening.domain.entries import Audit, Change, Entry
-from screening.domain.model import BlockAction, PrivilegedKind
 from screening.domain.records import AUDIT_FIELDS, Record, fields_of, from_record, to_record
 from screening.domain.snapshots import Delta, ListRows
-from screening.domain.watchlist import WatchCategory
 from screening.service.ports import AuditView, EntryExists, EntryNotFound, Store, StoreError
 
 # Columns stored as text: how a value is written (imports write millions).
