@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.profile:
         import cProfile
         profiler = cProfile.Profile()
-    with stage("whole Store.snapshot() (for comparison)"):
+    with stage("whole Store.snapshot() (for comparison)" + (", under cProfile" if profiler else "")):
         if profiler:
             profiler.enable()
         snapshot = store.snapshot()
