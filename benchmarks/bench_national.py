@@ -69,6 +69,7 @@ from bench_scale import (AUDIT, BLOCK_CATEGORIES, FACILITIES, NUMBERS_PER_INMATE
                          NumberSpace, approved_call, build_database, home_facility, inmate_code, person_name,
                          work_folder)
 from reporting import MIB, machine_rows, progress, table
+from screening.config import Settings
 from screening.adapters.sqlite.decision_log import SqliteDecisionLog
 from screening.domain.blocklist import Scope, ScopeKind
 from screening.domain.patterns import PatternKind, parse_pattern
@@ -825,7 +826,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     started = time.monotonic()
     sizes = Sizes.at(args.scale, args.decisions)
-    interval = 1.0 if args.reload_interval is None else args.reload_interval
+    interval = Settings().reload_interval if args.reload_interval is None else args.reload_interval
     ours = environment(None, args.reload_interval)
     codes = {"this": ours}
     if args.compare_with is not None:

@@ -25,7 +25,7 @@ class Settings:
     decision_log: str = ""  # SQLite file of the decision log; "" = <database>-decisions.db
     listen: str = "127.0.0.1:50051"
     metrics_listen: str = "127.0.0.1:9464"  # "" turns the metrics endpoint off
-    reload_interval: float = 1.0  # seconds between list-version checks
+    reload_interval: float = 0.25  # seconds between list-version checks (one small query each)
     workers: int = 16  # gRPC worker threads
     grace_seconds: float = 5.0  # how long shutdown waits for calls in flight
     log_level: str = "INFO"
