@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 
 from screening.cli import stores
 from screening.cli.parser import Parents
@@ -132,8 +133,6 @@ def _time(text: str) -> str:
     """An ISO 8601 time as the log keeps it (UTC), for comparing as text."""
     if not text:
         return ""
-    from datetime import UTC, datetime
-
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
