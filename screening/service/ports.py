@@ -52,7 +52,20 @@ class AuditView:
     records: Callable[[str], Iterator[Record]]  # a list's table, by id
 
 
-class Store(ABC):
+class _Closing(ABC):
+    """Closed when done, also as a context manager."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class Store(_Closing):
     @abstractmethod
     def list_version(self) -> int:
         """Bumped by every change to any list."""
@@ -131,17 +144,9 @@ class Store(ABC):
         to the current version; None when that is more than max_rows rows,
         or holds a baseline: then loading the lists whole is cheaper."""
 
-    @abstractmethod
-    def close(self) -> None: ...
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
-class DecisionLog(ABC):
+class DecisionLog(_Closing):
     @abstractmethod
     def find(self, facility_id: str, call_id: str) -> Screening | None:
         """The answer already given to this call attempt, if any."""
@@ -164,12 +169,3 @@ class DecisionLog(ABC):
     @abstractmethod
     def count_before(self, before: float) -> int:
         """How many decisions were made before `before`."""
-
-    @abstractmethod
-    def close(self) -> None: ...
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
