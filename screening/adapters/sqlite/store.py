@@ -70,11 +70,7 @@ class SqliteStore(Store):
 
     @contextlib.contextmanager
     def read_lists(self) -> Iterator[ListRows]:
-        # A connection of its own: loading millions of rows holds none of the
-        # store's locks, so changes go on being read meanwhile.
-        conn = self._reader()
-        try:
-            conn.execute("BEGIN")
+        with self._reading("the lists") as conn:
             version = conn.execute("SELECT version FROM list_version").fetchone()[0]
             yield ListRows(
                 version,
@@ -86,10 +82,6 @@ class SqliteStore(Store):
                 ((entry_id, name, json.loads(aliases), *rest) for entry_id, name, aliases, *rest in conn.execute(
                     "SELECT id, name, aliases, category, action, scope FROM watchlist")),
             )
-        except sqlite3.Error as error:
-            raise StoreError(f"cannot read the lists from {self.path}: {error}") from error
-        finally:
-            conn.close()
 
     def add(self, entry: Entry, change: Change) -> Entry:
         table = entry.LIST
@@ -188,18 +180,10 @@ class SqliteStore(Store):
         return iter(entries)
 
     def stream(self, entry_type: type) -> Iterator[Entry]:
-        # A connection of its own: the read stays consistent while the caller
-        # takes its time, and the store's lock is not held between entries.
-        conn = self._reader()
-        try:
-            conn.execute("BEGIN")
+        with self._reading(entry_type.LIST) as conn:
             cursor = conn.execute(f"SELECT * FROM {entry_type.LIST} ORDER BY id")
             for row in cursor:
                 yield _from_row(entry_type, cursor, row)
-        except sqlite3.Error as error:
-            raise StoreError(f"cannot read {entry_type.LIST} from {self.path}: {error}") from error
-        finally:
-            conn.close()
 
     def head(self) -> LogEntry | None:
         with self._lock:
@@ -224,11 +208,7 @@ class SqliteStore(Store):
 
     @contextlib.contextmanager
     def audit_view(self) -> Iterator[AuditView]:
-        # A connection of its own, in one read transaction: a check of
-        # millions of rows sees one version and holds no lock of the store's.
-        conn = self._reader()
-        try:
-            conn.execute("BEGIN")
+        with self._reading("the change log and the lists") as conn:
             version = conn.execute("SELECT version FROM list_version").fetchone()[0]
             yield AuditView(
                 version=version,
@@ -236,10 +216,6 @@ class SqliteStore(Store):
                 rows=lambda v: change_log.stored_rows(conn, v),
                 records=lambda name: _records(conn, name),
             )
-        except sqlite3.Error as error:
-            raise StoreError(f"cannot read {self.path}: {error}") from error
-        finally:
-            conn.close()
 
     def read_changes(self, since: int, max_rows: int) -> Delta | None:
         with self._lock, self._read_transaction() as conn:
@@ -252,6 +228,20 @@ class SqliteStore(Store):
         entry = LogEntry(change_log.next_version(conn), when, change.actor, change.reason, action, table,
                          entry_id, before, after, details or {})
         change_log.append(conn, entry, self._key, rows)
+
+    @contextlib.contextmanager
+    def _reading(self, what: str) -> Iterator[sqlite3.Connection]:
+        """A read-only connection of its own, in one read transaction: a read
+        of millions of rows sees one version, holds none of the store's
+        locks (changes go on being read meanwhile) and may take its time."""
+        conn = self._reader()
+        try:
+            conn.execute("BEGIN")
+            yield conn
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot read {what} from {self.path}: {error}") from error
+        finally:
+            conn.close()
 
     def _reader(self) -> sqlite3.Connection:
         return sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
