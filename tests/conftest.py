@@ -127,3 +127,24 @@ def start_server(database):
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def postgres_url():
+    """A URL to a new, empty schema of its own on the shared PostgreSQL
+    (tests/postgres_servers.py), dropped after the test."""
+    from postgres_servers import Schema
+
+    schema = Schema()
+    yield schema.url
+    schema.drop()
+
+
+@pytest.fixture
+def private_postgres():
+    """A private PostgreSQL cluster a test may stop and start (tests/postgres_servers.py)."""
+    from postgres_servers import PrivateCluster
+
+    cluster = PrivateCluster()
+    yield cluster
+    cluster.destroy()

@@ -4,10 +4,15 @@ backend implements (adapters/sqlite today), and the errors they raise.
 - Store: where the lists live. The reloader reads it and the list changes
   write it; the engine never talks to one.
 - DecisionLog: every answered call, durable before it is answered.
+
+Backends: adapters/sqlite (one process owns the files) and adapters/postgres
+(several replicas share one database; the methods with a default here are
+where that differs).
 """
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
@@ -40,6 +45,23 @@ class EntryExists(StoreError):
 
 class EntryNotFound(StoreError):
     pass
+
+
+class LogUnavailable(StoreError):
+    """A decision cannot be made durable (the database is away and the local
+    spool is past its bound): the call is refused, never answered unrecorded."""
+
+
+@dataclass(frozen=True)
+class LogHealth:
+    """How the decision log stands, for health, metrics and logs."""
+
+    reachable: bool = True  # the database answered the last write or probe
+    last_reachable: float | None = None  # Unix time it last did; None: never, or not applicable
+    spooled: int = 0  # decisions in the local spool, waiting for the database
+    spool_bytes: int = 0
+    spool_oldest: float | None = None  # Unix time of the oldest spooled decision
+    failing_closed: bool = False  # past the spool's bound: calls are refused
 
 
 @dataclass(frozen=True)
@@ -144,6 +166,11 @@ class Store(_Closing):
         to the current version; None when that is more than max_rows rows,
         or holds a baseline: then loading the lists whole is cheaper."""
 
+    def wait_for_change(self, timeout: float) -> None:
+        """Return when the lists may have changed, or after `timeout` seconds.
+        A backend that is told of changes (PostgreSQL's NOTIFY) returns early;
+        this one just waits, and the reloader polls."""
+        threading.Event().wait(timeout)
 
 
 class DecisionLog(_Closing):
@@ -154,7 +181,10 @@ class DecisionLog(_Closing):
     @abstractmethod
     def append(self, request: ScreenRequest, screening: Screening) -> Screening:
         """Write the answer durably; returns it, or the answer logged first
-        when another process answered the same call attempt meanwhile."""
+        when another process answered the same call attempt meanwhile.
+        Called from many threads at once: a backend may commit concurrent
+        calls together (group commit). Raises LogUnavailable when it cannot
+        make the answer durable."""
 
     @abstractmethod
     def attempts_since(self, since: float) -> Iterator[Attempt]:
@@ -169,3 +199,13 @@ class DecisionLog(_Closing):
     @abstractmethod
     def count_before(self, before: float) -> int:
         """How many decisions were made before `before`."""
+
+    def attempts_by_others(self) -> list[Attempt]:
+        """Attempts other processes logged since the last call (the first
+        call: since what attempts_since returned), oldest first: how replicas
+        on one database see each other's calls. None where one process owns
+        the log."""
+        return []
+
+    def health(self) -> LogHealth:
+        return LogHealth()

@@ -1,7 +1,8 @@
 """Maps domain errors to gRPC status codes, in one place for every method.
 
 A bad request gets INVALID_ARGUMENT with a google.rpc.BadRequest naming each
-bad field; lists not loaded yet gets UNAVAILABLE (retry); anything else is
+bad field; lists not loaded yet, or a decision log that cannot record the
+answer, gets UNAVAILABLE (retry, elsewhere or later); anything else is
 logged with its traceback and answered INTERNAL without details, and the
 server keeps serving.
 """
@@ -16,6 +17,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from screening.domain.errors import InvalidRequest, ListsNotLoaded
+from screening.service.ports import LogUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,7 @@ class ErrorMappingInterceptor(grpc.ServerInterceptor):
                 return behaviour(request, context)
             except InvalidRequest as error:
                 context.abort_with_status(rpc_status.to_status(_bad_request(error)))
-            except ListsNotLoaded as error:
+            except (ListsNotLoaded, LogUnavailable) as error:
                 context.abort(grpc.StatusCode.UNAVAILABLE, str(error))
             except Exception:
                 # abort() raises an exception of grpc's own; let it through.
