@@ -10,46 +10,18 @@ refused rather than guessed at.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import resources
-from importlib.abc import Traversable
 
+from screening.adapters.migration_files import Migration, bundled, load_migrations  # noqa: F401 (re-exported)
 from screening.service.ports import StoreError
-
-_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
-
-
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    name: str
-    sql: str
 
 
 def bundled_migrations(folder: str = "lists") -> list[Migration]:
     """The migrations shipped for one database: "lists" or "decisions" (the decision log)."""
-    migrations = load_migrations(resources.files("screening.adapters.sqlite.schema").joinpath(folder))
-    if not migrations:
-        # An install that lost its data files must not start on an empty schema.
-        raise StoreError(f"no {folder} migrations found in the installed package; reinstall screening")
-    return migrations
+    return bundled("screening.adapters.sqlite.schema", folder)
 
-
-def load_migrations(folder: Traversable) -> list[Migration]:
-    found = []
-    for item in folder.iterdir():
-        match = _NAME.match(item.name)
-        if match:
-            found.append(Migration(int(match[1]), match[2], item.read_text("utf-8")))
-    found.sort(key=lambda m: m.version)
-    versions = [m.version for m in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise StoreError(f"migrations must be numbered 1..n without gaps, found {versions}")
-    return found
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
