@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import itertools
 import json
-import operator
 import os
 import sqlite3
 import threading
@@ -15,27 +13,17 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from screening.adapters import table_codec
 from screening.adapters.sqlite import change_log
-from screening.adapters.sqlite.change_log import record_of_row
 from screening.adapters.sqlite import connection
 from screening.adapters.sqlite.migrations import Migration, bundled_migrations
 from screening.adapters.sqlite.upgrades import change_log_from_audit_log
 from screening.domain.changelog import LogEntry
 from screening.domain.entries import Audit, Change, Entry
-from screening.domain.records import AUDIT_FIELDS, Record, fields_of, from_record, to_record
+from screening.domain.records import Record, fields_of, to_record
 from screening.domain.snapshots import Delta, ListRows
 from screening.service.ports import AuditView, EntryExists, EntryNotFound, Store, StoreError
 
-# Columns stored as text: how a value is written (imports write millions).
-_TEXT_COLUMNS = {
-    "kind": lambda v: v.label,
-    "action": lambda v: v.label,
-    "category": lambda v: v.label,
-    "scope": str,
-    "expires_at": lambda v: v.isoformat() if v else "",
-    "aliases": lambda v: json.dumps(list(v), ensure_ascii=False),
-}
-_AUDIT_COLUMNS = AUDIT_FIELDS
 _UPGRADES = {4: change_log_from_audit_log}
 _BUSY_TIMEOUT_MS = 10_000
 # Rows an import inserts per executemany: large enough that the per-call cost
@@ -86,7 +74,7 @@ class SqliteStore(Store):
     def add(self, entry: Entry, change: Change) -> Entry:
         table = entry.LIST
         stored = dataclasses.replace(entry, audit=Audit(datetime.now(UTC), change.actor, change.reason))
-        row = _row_of(stored)
+        row = table_codec.row_of(stored)
         columns = [c for c in row if c != "id"]
         sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
                f"VALUES ({', '.join('?' for _ in columns)}) RETURNING id")
@@ -115,7 +103,7 @@ class SqliteStore(Store):
             after = dataclasses.replace(before, **changes)
             if after == before:
                 return before, before
-            row = _row_of(after)
+            row = table_codec.row_of(after)
             columns = [c for c in changes]
             conn.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?",
                          [*(row[c] for c in columns), before.id])
@@ -136,13 +124,13 @@ class SqliteStore(Store):
     def import_entries(self, entry_type: type, rows: Iterable[tuple[int, Entry, str]], change: Change,
                        on_duplicate: Callable[[int, bool], None], finish: Callable[[int], dict | None]) -> int:
         table = entry_type.LIST
-        columns = [c for c in _columns(entry_type) if c != "id"]
+        columns = [c for c in table_codec.columns(entry_type) if c != "id"]
         # ON CONFLICT DO NOTHING covers the UNIQUE key only: a CHECK still fails.
         insert = (f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) "
                   "ON CONFLICT DO NOTHING")
         now = datetime.now(UTC)
         stamp = (now.isoformat(), change.actor)
-        write = _writer(entry_type)
+        write = table_codec.writer(entry_type)
         try:
             with self._lock, _cache_size(self._conn, _IMPORT_CACHE_KIB), self._write_transaction() as conn:
                 first_new = _max_id(conn, table) + 1
@@ -169,7 +157,7 @@ class SqliteStore(Store):
 
     def entries(self, entry_type: type, **filters: str) -> Iterator[Entry]:
         for column in filters:
-            if column not in _columns(entry_type):
+            if column not in table_codec.columns(entry_type):
                 raise StoreError(f"{entry_type.LIST} has no field {column!r}")
         where = " AND ".join(f"{column} = ?" for column in filters) or "1 = 1"
         with self._lock:
@@ -301,22 +289,6 @@ def _cache_size(conn: sqlite3.Connection, kib: int) -> Iterator[None]:
         conn.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
-@functools.cache
-def _writer(entry_type: type) -> Callable[[Entry], list]:
-    """What _to_row gives but the audit fields, as a list in _columns order,
-    quicker: an import writes millions of entries."""
-    names = [c for c in _columns(entry_type) if c not in ("id", *_AUDIT_COLUMNS)]
-    fields = operator.attrgetter(*names)
-    # A few categories, actions and scopes recur: each is written once.
-    converters = _converters(entry_type)
-    writes = [functools.lru_cache(maxsize=1024)(converters[n][0]) if n in converters else None for n in names]
-
-    def write(entry: Entry) -> list:
-        return [value if to_text is None else to_text(value) for value, to_text in zip(fields(entry), writes)]
-
-    return write
-
-
 def _report_duplicates(conn: sqlite3.Connection, entry_type: type, columns: list[str], batch: list,
                        values: list, first_ids: tuple[int, int], on_duplicate: Callable[[int, bool], None]) -> None:
     """Tell which rows of a batch were not inserted, and why. The batch added
@@ -337,38 +309,21 @@ def _report_duplicates(conn: sqlite3.Connection, entry_type: type, columns: list
             on_duplicate(line, conn.execute(find, row_key).fetchone()[0] >= first_new)
 
 
-def _columns(entry_type: type) -> tuple[str, ...]:
-    return fields_of(entry_type.LIST)
-
-
-def _converters(entry_type: type) -> dict:
-    return {name: (write, None) for name, write in _TEXT_COLUMNS.items()}
-
-
-def _row_of(entry: Entry) -> dict:
-    """An entry as its table's columns hold it: its record, aliases as JSON text."""
-    record = to_record(entry)
-    if "aliases" in record:
-        record["aliases"] = json.dumps(record["aliases"], ensure_ascii=False)
-    return record
-
-
 def _from_row(entry_type: type, cursor: sqlite3.Cursor, row: tuple) -> Entry:
-    values = dict(zip((d[0] for d in cursor.description), row))
-    return from_record(entry_type.LIST, record_of_row(entry_type.LIST, values))
+    return table_codec.entry_of(entry_type, dict(zip((d[0] for d in cursor.description), row)))
 
 
 def _records(conn: sqlite3.Connection, list_name: str) -> Iterator[Record]:
     columns = fields_of(list_name)
     for row in conn.execute(f"SELECT {', '.join(columns)} FROM {list_name} ORDER BY id"):
-        yield record_of_row(list_name, dict(zip(columns, row)))
+        yield table_codec.record_of_row(list_name, dict(zip(columns, row)))
 
 
 def _records_from(conn: sqlite3.Connection, table: str, first_id: int) -> Iterator[Record]:
     """The entries an import's batch added (ids from first_id on: the import holds the write lock)."""
     columns = fields_of(table)
     for row in conn.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE id >= ? ORDER BY id", (first_id,)):
-        yield record_of_row(table, dict(zip(columns, row)))
+        yield table_codec.record_of_row(table, dict(zip(columns, row)))
 
 
 def create_private_file(path: Path) -> None:

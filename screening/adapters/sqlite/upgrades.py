@@ -13,7 +13,7 @@ import json
 import sqlite3
 
 from screening.adapters.sqlite import change_log
-from screening.adapters.sqlite.change_log import record_of_row
+from screening.adapters.table_codec import record_of_row
 from screening.domain.changelog import LogEntry
 from screening.domain.records import fields_of
 

@@ -1,0 +1,69 @@
+"""How the SQL backends keep entries in their tables: a column a record field
+(domain/records.py), every value as the record holds it but the watchlist's
+aliases, kept as JSON text. SQLite and PostgreSQL both store exactly these
+strings, so a row read back from either is the same record, and hashes the
+same in the change log."""
+
+from __future__ import annotations
+
+import functools
+import json
+import operator
+from collections.abc import Callable
+
+from screening.domain.entries import Entry
+from screening.domain.records import AUDIT_FIELDS, Record, fields_of, from_record, to_record
+
+# Columns stored as text: how a value is written (imports write millions).
+_TEXT_COLUMNS = {
+    "kind": lambda v: v.label,
+    "action": lambda v: v.label,
+    "category": lambda v: v.label,
+    "scope": str,
+    "expires_at": lambda v: v.isoformat() if v else "",
+    "aliases": lambda v: json.dumps(list(v), ensure_ascii=False),
+}
+
+
+def columns(entry_type: type) -> tuple[str, ...]:
+    """A list's columns: the record's fields, in their order."""
+    return fields_of(entry_type.LIST)
+
+
+def own_columns(entry_type: type) -> list[str]:
+    """The columns an entry's own fields fill: not its id, not its audit fields."""
+    return [c for c in columns(entry_type) if c not in ("id", *AUDIT_FIELDS)]
+
+
+def row_of(entry: Entry) -> dict:
+    """An entry as its table's columns hold it: its record, aliases as JSON text."""
+    record = to_record(entry)
+    if "aliases" in record:
+        record["aliases"] = json.dumps(record["aliases"], ensure_ascii=False)
+    return record
+
+
+def record_of_row(list_name: str, row: dict) -> Record:
+    """A table's row (by column) as the entry's record."""
+    if "aliases" in row:
+        row = {**row, "aliases": json.loads(row["aliases"])}
+    return row
+
+
+def entry_of(entry_type: type, row: dict) -> Entry:
+    return from_record(entry_type.LIST, record_of_row(entry_type.LIST, row))
+
+
+@functools.cache
+def writer(entry_type: type) -> Callable[[Entry], list]:
+    """What row_of gives for own_columns, as a list in that order, quicker:
+    an import writes millions of entries."""
+    names = own_columns(entry_type)
+    fields = operator.attrgetter(*names)
+    # A few categories, actions and scopes recur: each is written once.
+    writes = [functools.lru_cache(maxsize=1024)(_TEXT_COLUMNS[n]) if n in _TEXT_COLUMNS else None for n in names]
+
+    def write(entry: Entry) -> list:
+        return [value if to_text is None else to_text(value) for value, to_text in zip(fields(entry), writes)]
+
+    return write
