@@ -9,10 +9,11 @@ from __future__ import annotations
 import functools
 import json
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from screening.domain.entries import Entry
 from screening.domain.records import AUDIT_FIELDS, Record, fields_of, from_record, to_record
+from screening.domain.snapshots import ListRows
 
 # Columns stored as text: how a value is written (imports write millions).
 _TEXT_COLUMNS = {
@@ -23,6 +24,25 @@ _TEXT_COLUMNS = {
     "expires_at": lambda v: v.isoformat() if v else "",
     "aliases": lambda v: json.dumps(list(v), ensure_ascii=False),
 }
+
+
+# What a snapshot reads of each list (domain.snapshots), in SQL both backends
+# speak. (length, text) of "+digits" is the numbers' order: no sort left for
+# the domain.
+_SNAPSHOT_QUERIES = (
+    "SELECT id, inmate_id, facility_id, number, name, relationship FROM allowlist "
+    "ORDER BY inmate_id, length(number), number, id",
+    "SELECT id, number, kind FROM privileged ORDER BY length(number), number",
+    "SELECT id, pattern, category, action, scope, expires_at FROM blocklist ORDER BY id",
+    "SELECT id, name, aliases, category, action, scope FROM watchlist ORDER BY id",
+)
+
+
+def snapshot_rows(version: int, select: Callable[[str], Iterable[tuple]]) -> ListRows:
+    """Every list's rows at `version`, each from select(query), read as the snapshot is built."""
+    allowlist, privileged, blocklist, watchlist = map(select, _SNAPSHOT_QUERIES)
+    return ListRows(version, allowlist, privileged, blocklist,
+                    ((entry_id, name, json.loads(aliases), *rest) for entry_id, name, aliases, *rest in watchlist))
 
 
 def columns(entry_type: type) -> tuple[str, ...]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
-import json
 import os
 import sqlite3
 import threading
@@ -60,16 +59,7 @@ class SqliteStore(Store):
     def read_lists(self) -> Iterator[ListRows]:
         with self._reading("the lists") as conn:
             version = conn.execute("SELECT version FROM list_version").fetchone()[0]
-            yield ListRows(
-                version,
-                # (length, text) of "+digits" is the numbers' order: no sort left for the domain.
-                conn.execute("SELECT id, inmate_id, facility_id, number, name, relationship FROM allowlist "
-                             "ORDER BY inmate_id, length(number), number, id"),
-                conn.execute("SELECT id, number, kind FROM privileged ORDER BY length(number), number"),
-                conn.execute("SELECT id, pattern, category, action, scope, expires_at FROM blocklist"),
-                ((entry_id, name, json.loads(aliases), *rest) for entry_id, name, aliases, *rest in conn.execute(
-                    "SELECT id, name, aliases, category, action, scope FROM watchlist")),
-            )
+            yield table_codec.snapshot_rows(version, conn.execute)
 
     def add(self, entry: Entry, change: Change) -> Entry:
         table = entry.LIST
