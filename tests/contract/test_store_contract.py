@@ -20,22 +20,33 @@ from screening.service.ports import EntryExists, EntryNotFound, StoreError
 WHY = Change("officer.budi", "family registration 2026-11")
 
 
-# The backends the contract runs on: add one here and every test runs on it too.
-def _sqlite(tmp_path):
-    path = tmp_path / "lists.db"
+# The backends the contract runs on: add one here and every test runs on it
+# too. Each takes the test's request (for its fixtures) and returns what opens
+# a store on one database of the test's own.
+def _sqlite(request):
+    path = request.getfixturevalue("tmp_path") / "lists.db"
     return lambda: SqliteStore(path)
 
 
-BACKENDS = {"sqlite": _sqlite}
+def _postgres(request):
+    from screening.adapters.postgres.store import PostgresStore
+
+    url = request.getfixturevalue("postgres_url")  # a schema of its own, or a skip saying why there is none
+    return lambda: PostgresStore(url)
 
 
-@pytest.fixture(params=sorted(BACKENDS))
-def reopen(request, tmp_path):
+BACKENDS = {"sqlite": _sqlite, "postgres": _postgres}
+_MARKS = {"postgres": pytest.mark.postgres}  # -m "not postgres" leaves its runs out
+
+
+@pytest.fixture(params=[pytest.param(name, marks=_MARKS.get(name, ())) for name in sorted(BACKENDS)])
+def reopen(request):
     """Opens another store on the backend's database, as another process would."""
     opened = []
+    opener = BACKENDS[request.param](request)
 
     def open_store():
-        store = BACKENDS[request.param](tmp_path)()
+        store = opener()
         opened.append(store)
         return store
 

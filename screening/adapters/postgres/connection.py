@@ -4,29 +4,14 @@ psycopg's errors turned into StoreError messages that name the server
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
-
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from screening.adapters.postgres.urls import SCHEMES, is_postgres_url, shown  # noqa: F401 (re-exported)
 from screening.service.ports import StoreError
 
-SCHEMES = ("postgres", "postgresql")
 CONNECT_TIMEOUT = 5  # seconds: a replica that cannot reach the database says so soon
 APPLICATION = "screening"
-
-
-def is_postgres_url(database: str) -> bool:
-    return "://" in database and urlsplit(database).scheme in SCHEMES
-
-
-def shown(url: str) -> str:
-    """The URL as it may appear in messages and logs: no password."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return urlunsplit(parts._replace(query=""))
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc, query=""))
 
 
 def connect(url: str, *, autocommit: bool = True, read_only: bool = False) -> psycopg.Connection:
@@ -35,17 +20,19 @@ def connect(url: str, *, autocommit: bool = True, read_only: bool = False) -> ps
         conn = psycopg.connect(url, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT,
                                application_name=APPLICATION)
     except psycopg.Error as error:
-        raise StoreError(f"cannot connect to PostgreSQL at {shown(url)}: {_message(error)}") from None
+        raise StoreError(f"cannot connect to PostgreSQL at {shown(url)}: {message(error)}") from None
     if read_only:
         conn.read_only = True
     return conn
 
 
 def pool(url: str, name: str, *, min_size: int = 1, max_size: int = 4, read_only: bool = False,
-         timeout: float = 10.0) -> ConnectionPool:
+         timeout: float = 10.0, check: bool = False) -> ConnectionPool:
     """A pool of autocommit connections; waits for the first one so that a
     wrong URL or an unreachable server fails now, by name. Connections the
-    server dropped are replaced by the pool, with backoff."""
+    server dropped are replaced by the pool, with backoff. check: each
+    connection is tried (a round trip) before it is handed out, so that the
+    first statement after a server restart does not fail on a dead one."""
 
     def configure(conn: psycopg.Connection) -> None:
         if read_only:
@@ -54,7 +41,8 @@ def pool(url: str, name: str, *, min_size: int = 1, max_size: int = 4, read_only
     opened = ConnectionPool(url, min_size=min_size, max_size=max_size, name=name, open=False, timeout=timeout,
                             kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT,
                                     "application_name": APPLICATION},
-                            configure=configure, reconnect_timeout=0)
+                            configure=configure, reconnect_timeout=0,
+                            check=ConnectionPool.check_connection if check else None)
     try:
         opened.open(wait=True, timeout=timeout)
     except Exception as error:  # PoolTimeout hides the cause: connect once to name it
@@ -66,8 +54,9 @@ def pool(url: str, name: str, *, min_size: int = 1, max_size: int = 4, read_only
 
 def database_error(what: str, error: psycopg.Error) -> StoreError:
     """A StoreError for a failed statement, naming what was being done."""
-    return StoreError(f"database error while {what}: {_message(error)}")
+    return StoreError(f"database error while {what}: {message(error)}")
 
 
-def _message(error: psycopg.Error) -> str:
+def message(error: psycopg.Error) -> str:
+    """The first line of psycopg's message: the server's own words."""
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
