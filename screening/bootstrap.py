@@ -20,7 +20,8 @@ from screening.service.reloader import ListReloader
 from screening.service.retention import DecisionPruner
 from screening.service.screener import CallScreener
 from screening.adapters.database import open_store, sqlite_path
-from screening.service.ports import Store
+from screening.adapters.postgres.urls import is_postgres_url
+from screening.service.ports import Store, StoreError
 from screening.adapters.sqlite.decision_log import SqliteDecisionLog
 from screening.service.ports import DecisionLog
 
@@ -35,7 +36,7 @@ def build_checker(settings: Settings, store: Store) -> tuple[ScreeningEngine, Re
     engine.swap(store.snapshot())
     recent = RecentCalls(policies.history_seconds)
     path = decision_log_path(settings)
-    if path.exists():
+    if path is not None and path.exists():
         decisions = SqliteDecisionLog(path, mode="ro")
         try:
             for attempt in decisions.attempts_since(time.time() - recent.horizon):
@@ -73,7 +74,7 @@ def start_service(settings: Settings) -> Service:
     with ExitStack() as on_failure:
         store = open_store(settings.database)
         on_failure.callback(store.close)
-        decisions = SqliteDecisionLog(decision_log_path(settings))
+        decisions = SqliteDecisionLog(required_decision_log_path(settings))
         on_failure.callback(decisions.close)
         metrics = ScreeningMetrics()
         engine = ScreeningEngine(policies)
@@ -117,13 +118,28 @@ def describe_transport(settings: Settings) -> str:
     return "TLS, client certificates required" if settings.tls_client_ca else "TLS"
 
 
-def decision_log_path(settings: Settings) -> Path:
+def decision_log_path(settings: Settings) -> Path | None:
     """The decision log's SQLite file: `decision_log`, or beside the lists'
-    database as <name>-decisions.db."""
+    database as <name>-decisions.db; None for lists in PostgreSQL without
+    `decision_log` (a URL has no folder to put a file beside)."""
     if settings.decision_log:
         return Path(settings.decision_log)
+    if is_postgres_url(settings.database):
+        # TODO(open_decision_log): the decision log in PostgreSQL, beside the
+        # lists (adapters/postgres/decision_log.py, opened by open_decision_log).
+        return None
     path = Path(sqlite_path(settings.database))
     return path.with_name(f"{path.stem}-decisions{path.suffix or '.db'}")
+
+
+def required_decision_log_path(settings: Settings) -> Path:
+    """decision_log_path, for what cannot do without one (serving, pruning)."""
+    path = decision_log_path(settings)
+    if path is None:
+        # TODO(open_decision_log): open the PostgreSQL decision log instead.
+        raise StoreError("the decision log cannot be kept in PostgreSQL yet; set decision_log "
+                         "(or SCREENING_DECISION_LOG) to a SQLite file")
+    return path
 
 
 def serve(settings: Settings) -> None:

@@ -1,9 +1,10 @@
-"""Adapters that keep the lists: SQLite now, PostgreSQL later."""
+"""Which store a database setting opens: a SQLite file, or PostgreSQL."""
 
 from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
+from screening.adapters.postgres.urls import SCHEMES as POSTGRES_SCHEMES, is_postgres_url, shown
 from screening.service.ports import Store, StoreError
 
 
@@ -13,10 +14,17 @@ def open_store(database: str, mode: str = "rwc", audit_key: bytes | None = None)
     "screening.db", "/var/lib/screening/screening.db",
     "sqlite:////var/lib/screening/screening.db" (absolute: four slashes) and
     "sqlite:///screening.db" (relative to the working folder) all open a
-    SQLite file. mode: "rwc" creates it when missing, "rw" never does, "ro"
-    only reads (see adapters/sqlite/connection.py). audit_key: the change
-    log's HMAC key, for a store that changes lists.
+    SQLite file; "postgresql://user@host/db" (or "postgres://") a PostgreSQL
+    database, in its search_path's schema. mode: "rwc" creates the file, or
+    the tables, when missing, "rw" never does, "ro" only reads (see
+    adapters/sqlite/connection.py, adapters/postgres/store.py). audit_key:
+    the change log's HMAC key, for a store that changes lists.
     """
+    if is_postgres_url(database):
+        # Imported here: a SQLite command does not load the PostgreSQL driver.
+        from screening.adapters.postgres.store import PostgresStore
+
+        return PostgresStore(database, mode=mode, audit_key=audit_key)
     from screening.adapters.sqlite.store import SqliteStore
 
     return SqliteStore(sqlite_path(database), mode=mode, audit_key=audit_key)
@@ -36,6 +44,6 @@ def sqlite_path(database: str) -> str:
         if not database.startswith("sqlite:///"):
             raise StoreError(f"{database!r}: a SQLite URL is sqlite:///relative/path or sqlite:////absolute/path")
         return unquote(database[len("sqlite:///"):])
-    if scheme in ("postgres", "postgresql"):
-        raise StoreError("PostgreSQL is not supported yet; use a SQLite file path")
+    if scheme in POSTGRES_SCHEMES:
+        raise StoreError(f"{shown(database)} is a PostgreSQL URL, not a SQLite file")
     raise StoreError(f"unknown database URL scheme {scheme!r}; give a file path or sqlite:///path")

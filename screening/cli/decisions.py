@@ -26,10 +26,10 @@ def register(commands: argparse._SubParsersAction, parents: Parents) -> None:
 def _prune(args, settings: Settings) -> None:
     from screening.adapters.files.archive import JsonlArchive
     from screening.adapters.sqlite.decision_log import SqliteDecisionLog
-    from screening.bootstrap import decision_log_path
+    from screening.bootstrap import required_decision_log_path
 
     check_retention("--older-than-days", args.older_than_days, settings.policies())
-    path = decision_log_path(settings)
+    path = required_decision_log_path(settings)
     if not path.exists():
         raise StoreError(f"no decision log at {path}")
     before = time.time() - args.older_than_days * 86400

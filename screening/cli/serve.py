@@ -27,22 +27,47 @@ def _serve(args, settings: Settings) -> None:
 
 
 def _init(args, settings: Settings) -> None:
-    # SQLite files, created owner-only (the lists name victims and witnesses).
     from pathlib import Path
 
     from screening.adapters.database import sqlite_path
+    from screening.adapters.postgres.urls import is_postgres_url
     from screening.adapters.sqlite.decision_log import SqliteDecisionLog
     from screening.adapters.sqlite.store import SqliteStore
     from screening.bootstrap import decision_log_path
 
-    for what, path, opener in (("database", Path(sqlite_path(settings.database)), SqliteStore),
-                               ("decision log", decision_log_path(settings), SqliteDecisionLog)):
-        existed = path.exists()
-        with opener(path) as opened:
-            migrated = opened.migrated
-        if not existed:
-            print(f"created {what} {printable(path)} (owner-only)")
-        elif migrated:
-            print(f"{what} {printable(path)} exists; upgraded it to schema version {migrated[-1]}")
-        else:
-            print(f"{what} {printable(path)} exists; its schema is current")
+    if is_postgres_url(settings.database):
+        _init_postgres(settings)
+    else:
+        _init_sqlite("database", Path(sqlite_path(settings.database)), SqliteStore)
+    path = decision_log_path(settings)
+    if path is not None:  # None: lists in PostgreSQL; TODO(open_decision_log): its decision log there too
+        _init_sqlite("decision log", path, SqliteDecisionLog)
+
+
+def _init_sqlite(what: str, path, opener) -> None:
+    """A SQLite file, created owner-only (the lists name victims and witnesses), or upgraded."""
+    existed = path.exists()
+    with opener(path) as opened:
+        migrated = opened.migrated
+    if not existed:
+        print(f"created {what} {printable(path)} (owner-only)")
+    elif migrated:
+        print(f"{what} {printable(path)} exists; upgraded it to schema version {migrated[-1]}")
+    else:
+        print(f"{what} {printable(path)} exists; its schema is current")
+
+
+def _init_postgres(settings: Settings) -> None:
+    """The lists' tables in the URL's schema, created or upgraded (no file:
+    who may read them is the database's grants)."""
+    from screening.adapters.postgres.store import PostgresStore
+    from screening.adapters.postgres.urls import shown
+
+    with PostgresStore(settings.database, mode="rwc") as store:
+        migrated, url = store.migrated, printable(shown(settings.database))
+    if migrated[:1] == [1]:
+        print(f"created the lists in PostgreSQL database {url} (schema version {migrated[-1]})")
+    elif migrated:
+        print(f"database {url} exists; upgraded it to schema version {migrated[-1]}")
+    else:
+        print(f"database {url} exists; its schema is current")

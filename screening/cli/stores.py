@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from screening.adapters.database import open_store, sqlite_path
+from screening.adapters.postgres.urls import is_postgres_url
 from screening.config import Settings
 from screening.service.ports import Store, StoreError
 
@@ -22,6 +23,8 @@ def changing(settings: Settings) -> Store:
 
 
 def _existing(settings: Settings) -> str:
+    if is_postgres_url(settings.database):
+        return settings.database  # the store refuses a database without the lists itself
     path = sqlite_path(settings.database)
     if not Path(path).exists():  # PermissionError when its folder may not be searched
         raise StoreError(f"no database at {path}; create it with 'screening init --database {path}' "

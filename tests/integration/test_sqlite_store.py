@@ -57,7 +57,6 @@ def test_sqlite_urls_with_four_slashes_are_absolute_with_three_relative(url, pat
 
 
 @pytest.mark.parametrize("url, message", [
-    ("postgresql://localhost/test", "PostgreSQL is not supported yet"),
     ("mysql://x/y", "unknown database URL scheme 'mysql'"),
     ("", "no database given"),
     ("sqlite://host/a.db", "a SQLite URL is sqlite:///"),
@@ -65,6 +64,13 @@ def test_sqlite_urls_with_four_slashes_are_absolute_with_three_relative(url, pat
 def test_open_store_names_what_is_wrong(url, message):
     with pytest.raises(StoreError, match=message):
         open_store(url)
+
+
+@pytest.mark.parametrize("url", ["postgresql://screening:secret@db.example/lists", "postgres://db.example/lists"])
+def test_a_postgresql_url_is_no_sqlite_file_and_its_password_is_not_shown(url):
+    with pytest.raises(StoreError, match="is a PostgreSQL URL, not a SQLite file") as raised:
+        sqlite_path(url)
+    assert "secret" not in str(raised.value)
 
 
 def test_unwritable_location_is_a_clear_error(tmp_path):
