@@ -146,6 +146,21 @@ def test_a_dry_run_a_refusal_and_a_failing_file_change_nothing(store):
     assert audit.verify(store).ok
 
 
+def test_an_entry_added_behind_the_stores_back_during_an_import_stops_it(store, postgres_url):
+    rows = [(line, block(line), "r") for line in range(2, 20)]
+
+    def finish(added):  # after the duplicates were found: as a writer that skips the chain head's lock
+        with psycopg.connect(postgres_url, autocommit=True) as insider:
+            insider.execute("INSERT INTO blocklist (pattern, category, action, created_at, created_by, reason) "
+                            "VALUES ('+6281234000005', 'fraud', 'deny', '', 'insider', '')")
+        return {"added": added}
+
+    with pytest.raises(StoreError, match="the blocklist changed while importing into it, outside screening"):
+        store.import_entries(BlockEntry, iter(rows), WHY, lambda *_: None, finish)
+    assert [e.audit.created_by for e in store.entries(BlockEntry)] == ["insider"]
+    assert store.list_version() == 0 and list(store.log()) == []
+
+
 def test_writers_on_two_stores_take_turns_on_one_chain(postgres_url):
     with PostgresStore(postgres_url) as first, PostgresStore(postgres_url) as second:
         def add(store, start):

@@ -47,10 +47,9 @@ def stage(conn: psycopg.Connection, entry_type: type, rows: Iterable[tuple[int, 
 def report_duplicates(conn: psycopg.Connection, entry_type: type, on_duplicate: Callable[[int, bool], None]) -> int:
     """Tell of every staged row not to add, in file order, as SQLite does: a
     row whose key the list has (in_file False), else one whose key an earlier
-    row has (in_file True); then unstage them. Returns how many rows are left
-    to add. In the transaction that holds the chain head: the list cannot
-    change meanwhile. Nothing is held here: a file of nothing but duplicates
-    is a million of them."""
+    row has (in_file True). Returns how many there are. In the transaction
+    that holds the chain head: the list cannot change meanwhile. Nothing is
+    held here: a file of nothing but duplicates is a million of them."""
     key = [sql.Identifier(c) for c in entry_type.KEY]
     conn.execute(sql.SQL(
         "CREATE TEMPORARY TABLE {duplicates} ON COMMIT DROP AS SELECT position, line, present FROM ("
@@ -65,25 +64,24 @@ def report_duplicates(conn: psycopg.Connection, entry_type: type, on_duplicate: 
         cursor.execute(sql.SQL("SELECT line, present FROM {} ORDER BY position").format(_DUPLICATES))
         for line, present in cursor:
             on_duplicate(line, not present)
+    return conn.execute(sql.SQL("SELECT count(*) FROM {}").format(_DUPLICATES)).fetchone()[0]
+
+
+def insert(conn: psycopg.Connection, entry_type: type, stamp: tuple[str, str], logged: RowsWriter) -> None:
+    """Add the staged rows but the duplicates, in file order, created at
+    stamp[0] by stamp[1], and write what was added to the change log's rows."""
     conn.execute(sql.SQL("DELETE FROM {} s USING {} d WHERE s.position = d.position").format(_STAGED, _DUPLICATES))
-    return conn.execute(sql.SQL("SELECT count(*) FROM {}").format(_STAGED)).fetchone()[0]
-
-
-def insert(conn: psycopg.Connection, entry_type: type, stamp: tuple[str, str], expected: int,
-           logged: RowsWriter) -> None:
-    """Add the rows left staged, in file order, created at stamp[0] by
-    stamp[1], and write what was added to the change log's rows."""
-    own = [sql.Identifier(c) for c in table_codec.own_columns(entry_type)]
-    table = sql.Identifier(entry_type.LIST)
+    own = sql.SQL(", ").join(sql.Identifier(c) for c in table_codec.own_columns(entry_type))
     audit = sql.SQL(", ").join(map(sql.Identifier, ("created_at", "created_by", "reason")))
+    # No ON CONFLICT: no key is there (the chain head's lock kept screening's
+    # writers out), and checking each row for one costs a third more.
     # The sequence hands out ids in this order, with gaps where it likes.
-    added = conn.execute(sql.SQL(
-        "INSERT INTO {table} ({own}, {audit}) SELECT {own}, %s, %s, reason FROM {staged} ORDER BY position "
-        "ON CONFLICT DO NOTHING").format(table=table, own=sql.SQL(", ").join(own), audit=audit, staged=_STAGED),
-        stamp).rowcount
-    if added != expected:  # only a writer that skips the chain head's lock can get here
+    try:
+        conn.execute(sql.SQL("INSERT INTO {} ({}, {}) SELECT {}, %s, %s, reason FROM {} ORDER BY position").format(
+            sql.Identifier(entry_type.LIST), own, audit, own, _STAGED), stamp)
+    except psycopg.errors.UniqueViolation:
         raise StoreError(f"the {entry_type.LIST} changed while importing into it, outside screening; "
-                         "nothing was imported, try again")
+                         "nothing was imported, try again") from None
     records = _added_records(conn, entry_type)
     try:
         for batch in _batches(records, _CHUNK):
@@ -93,8 +91,8 @@ def insert(conn: psycopg.Connection, entry_type: type, stamp: tuple[str, str], e
 
 
 def _added_records(conn: psycopg.Connection, entry_type: type) -> Iterator[Record]:
-    """The entries just added, by id: the list's rows with a staged key (all
-    of them were added, or insert() refused)."""
+    """The entries just added, by id: the list's rows with a key still staged
+    (every one of them was added, or insert() raised)."""
     columns = table_codec.columns(entry_type)
     query = sql.SQL("SELECT {} FROM {} t JOIN {} s USING ({}) ORDER BY t.id").format(
         sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(c)) for c in columns),

@@ -133,15 +133,15 @@ class PostgresStore(Store):
         now = datetime.now(UTC)
         try:
             with self._changing(f"importing into the {table}", lock=False) as (conn, _):
-                imports.stage(conn, entry_type, rows)
+                staged = imports.stage(conn, entry_type, rows)
                 version = change_log.lock_head(conn)
-                added = imports.report_duplicates(conn, entry_type, on_duplicate)
+                added = staged - imports.report_duplicates(conn, entry_type, on_duplicate)
                 # Told before inserting: a dry run or a refused import writes nothing.
                 details = finish(added)
                 if details is None or not added:
                     raise _Abandon
                 logged = change_log.RowsWriter(conn, version + 1)
-                imports.insert(conn, entry_type, (now.isoformat(), change.actor), added, logged)
+                imports.insert(conn, entry_type, (now.isoformat(), change.actor), logged)
                 self._log(conn, version, change, "import", table, 0, details=details, rows=logged, at=now)
         except _Abandon:
             return 0
