@@ -128,6 +128,14 @@ def test_the_checker_finds_each_kind_of_violation():
     assert any("cycle" in v for v in violations({**base, **cycle}))
 
 
+def test_only_the_postgresql_adapter_imports_its_driver():
+    """The rest reaches PostgreSQL through it, and a SQLite command never loads psycopg."""
+    found = [f"{module} imports {target}" for module, imported in sorted(project_modules().items())
+             for target in sorted(imported) if target.split(".")[0] in ("psycopg", "psycopg_pool")
+             and not module.startswith("screening.adapters.postgres.")]
+    assert found == []
+
+
 def test_imports_are_read_from_every_form():
     source = "import sqlite3\nfrom screening.service import imports\nfrom . import lists\ndef f():\n    import grpc\n"
     assert imports_of(source, "screening.domain.engine") >= {
