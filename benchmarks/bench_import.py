@@ -10,11 +10,14 @@ database. Prints a Markdown report on stdout; progress goes to stderr.
 
     python benchmarks/bench_import.py                 # 1,000,000 rows
     python benchmarks/bench_import.py --rows 100000   # quick
+    python benchmarks/bench_import.py --database postgresql://postgres@127.0.0.1/test
+                                    # into PostgreSQL: two new schemas there, dropped after
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import random
@@ -24,10 +27,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from reporting import MIB, progress
 
@@ -120,9 +125,9 @@ class NumberSpace:
         return MOBILE_PREFIXES[prefix], f"{subscriber:08d}"
 
 
-def run(title: str, args: list[str], database: Path) -> Run:
+def run(title: str, args: list[str], database: str) -> Run:
     """The CLI as a subprocess: wall time, and peak RSS from wait4's rusage."""
-    command = [sys.executable, "-m", "screening.cli", *args, "--database", str(database)]
+    command = [sys.executable, "-m", "screening.cli", *args, "--database", database]
     progress(f"{title}: {shlex.join(command)}")
     started = time.perf_counter()
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as process:
@@ -135,20 +140,58 @@ def run(title: str, args: list[str], database: Path) -> Run:
     return Run(title, seconds, usage.ru_maxrss * 1024 / MIB, output)
 
 
-def count(database: Path) -> int:
-    with closing(sqlite3.connect(database)) as conn:
-        return conn.execute("SELECT count(*) FROM blocklist").fetchone()[0]
+@dataclass(frozen=True)
+class Databases:
+    """Where the runs go: two new databases, and how to count a blocklist."""
+
+    first: str
+    second: str
+    count: Callable[[str], int]
+    described: str  # the backend, for the report
 
 
-def report(args: argparse.Namespace, held: dict[str, int], file_mib: float, runs: list[Run]) -> str:
+@contextlib.contextmanager
+def sqlite_databases(folder: Path) -> Iterator[Databases]:
+    def count(database: str) -> int:
+        with closing(sqlite3.connect(database)) as conn:
+            return conn.execute("SELECT count(*) FROM blocklist").fetchone()[0]
+
+    yield Databases(str(folder / "first.db"), str(folder / "second.db"), count, f"SQLite {sqlite3.sqlite_version}")
+
+
+@contextlib.contextmanager
+def postgres_databases(url: str) -> Iterator[Databases]:
+    """Two new schemas in the database at url, each a URL whose sessions use it; dropped after."""
+    import psycopg
+    from psycopg import sql
+
+    def count(database: str) -> int:
+        with psycopg.connect(database) as conn:
+            return conn.execute("SELECT count(*) FROM blocklist").fetchone()[0]
+
+    schemas = [f"bench_import_{uuid.uuid4().hex[:8]}_{n}" for n in ("first", "second")]
+    with psycopg.connect(url, autocommit=True) as admin:
+        version = admin.execute("SHOW server_version").fetchone()[0]
+        for schema in schemas:
+            admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+        try:
+            separator = "&" if "?" in url else "?"
+            first, second = (f"{url}{separator}options={quote(f'-c search_path={s}')}" for s in schemas)
+            yield Databases(first, second, count, f"PostgreSQL {version} (psycopg {psycopg.__version__})")
+        finally:
+            for schema in schemas:
+                admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
+def report(args: argparse.Namespace, held: dict[str, int], file_mib: float, runs: list[Run], backend: str) -> str:
     rows = [
         "| | wall time | peak RSS |",
         "|---|---|---|",
         *(f"| {r.title} | {r.seconds:.1f} s | {r.peak_rss_mib:.0f} MiB |" for r in runs),
     ]
     return "\n".join([
-        f"`python benchmarks/bench_import.py --rows {args.rows}` on {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}.",
+        f"`python benchmarks/bench_import.py --rows {args.rows}{' --database URL' if args.database else ''}` "
+        f"on {os.cpu_count()} cores, Python {platform.python_version()}, {backend}.",
         "",
         f"The file: {held['rows']:,} rows ({file_mib:.0f} MiB): {held['duplicates']:,} duplicates within the file, "
         f"{held['invalid']:,} invalid, {held['patterns']:,} range patterns; E.164, national and international "
@@ -168,27 +211,37 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--database", help="a PostgreSQL URL to import into (two new schemas there, dropped "
+                                           "after); default: SQLite files in the temporary folder")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench_import_") as folder:
         folder = Path(folder)
         source, exported = folder / "police.csv", folder / "export.csv"
         progress(f"writing {args.rows:,} rows to {source}")
         held = messy_csv(source, args.rows, args.seed)
-        first, second = folder / "first.db", folder / "second.db"
-        reason = ["--reason", "Polda Metro Jaya list 2026-11", "--skip-invalid"]
-        for database in (first, second):  # changes refuse a database that is not there
-            run("init", ["init"], database)
-        runs = [
-            run("import into an empty store", ["blocklist", "import", str(source), *reason], first),
-            run("the same file again (every row already there)", ["blocklist", "import", str(source), *reason],
-                first),
-            run("export to CSV", ["blocklist", "export", "--output", str(exported)], first),
-            run("import of that export into a new store (E.164 form)", ["blocklist", "import", str(exported)],
-                second),
-        ]
-        if count(first) != count(second):
-            raise SystemExit(f"the export's import holds {count(second)} entries, the store {count(first)}")
-        print(report(args, held, source.stat().st_size / MIB, runs))
+        with postgres_databases(args.database) if args.database else sqlite_databases(folder) as databases:
+            print(report(args, held, source.stat().st_size / MIB, runs_on(databases, source, exported),
+                         databases.described))
+
+
+def runs_on(databases: Databases, source: Path, exported: Path) -> list[Run]:
+    """The four runs, and the check that the export's import holds as many entries."""
+    first, second = databases.first, databases.second
+    reason = ["--reason", "Polda Metro Jaya list 2026-11", "--skip-invalid"]
+    for database in (first, second):  # changes refuse a database that is not there
+        run("init", ["init"], database)
+    runs = [
+        run("import into an empty store", ["blocklist", "import", str(source), *reason], first),
+        run("the same file again (every row already there)", ["blocklist", "import", str(source), *reason],
+            first),
+        run("export to CSV", ["blocklist", "export", "--output", str(exported)], first),
+        run("import of that export into a new store (E.164 form)", ["blocklist", "import", str(exported)],
+            second),
+    ]
+    if databases.count(first) != databases.count(second):
+        raise SystemExit(f"the export's import holds {databases.count(second)} entries, "
+                         f"the store {databases.count(first)}")
+    return runs
 
 
 if __name__ == "__main__":
