@@ -39,3 +39,8 @@ def sqlite_path(database: str) -> str:
     if scheme in ("postgres", "postgresql"):
         raise StoreError("PostgreSQL is not supported yet; use a SQLite file path")
     raise StoreError(f"unknown database URL scheme {scheme!r}; give a file path or sqlite:///path")
+
+
+def is_postgres_url(database: str) -> bool:
+    """Whether a database setting names PostgreSQL (postgresql:// or postgres://)."""
+    return "://" in database and urlsplit(database).scheme in ("postgres", "postgresql")
