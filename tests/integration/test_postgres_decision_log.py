@@ -295,3 +295,27 @@ def test_an_unreachable_database_is_named_at_open(private_postgres, open_log):
 def test_the_spool_folder_is_made_private(postgres_url, open_log, tmp_path):
     open_log(postgres_url, spool_path=tmp_path / "new" / "deeper" / "decisions.spool")
     assert stat.S_IMODE((tmp_path / "new" / "deeper").stat().st_mode) == 0o700
+
+
+def test_the_tail_sees_every_attempt_once_while_other_replicas_write_from_many_threads(postgres_url, open_log):
+    # Two writing replicas: their transactions overlap, and commit out of order.
+    writers = [open_log(postgres_url, replica="replica-1"), open_log(postgres_url, replica="replica-3")]
+    reader = open_log(postgres_url, replica="replica-2")
+    assert list(reader.attempts_since(0)) == []
+    seen = []
+
+    def write(writer, first):
+        for n in range(first, first + 100):
+            writer.append(call(f"c-{n}"), answer(f"c-{n}", at=1000.0 + n))
+
+    threads = [threading.Thread(target=write, args=(writers[t % 2], t * 100)) for t in range(4)]
+    for thread in threads:
+        thread.start()
+    while any(thread.is_alive() for thread in threads):
+        seen.extend(reader.attempts_by_others())
+    for thread in threads:
+        thread.join()
+    seen.extend(reader.attempts_by_others())
+    reader.append(call("own"), answer("own", at=5000.0))
+    seen.extend(reader.attempts_by_others())
+    assert sorted(attempt.at for attempt in seen) == [1000.0 + n for n in range(400)]

@@ -16,6 +16,7 @@ two processes from writing into one spool.
 from __future__ import annotations
 
 import fcntl
+import itertools
 import json
 import logging
 import os
@@ -33,8 +34,9 @@ class Spool:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self._lock = threading.Lock()
-        self._lines: deque[tuple[float, tuple]] = deque()  # (spooled_at, row), oldest first
-        self._index: dict[tuple[str, str], tuple] = {}  # (facility_id, call_id) -> row
+        # Lines as written (a third of a row's size as a tuple), decoded when read.
+        self._lines: deque[tuple[float, tuple[str, str], bytes]] = deque()  # (spooled_at, key, line), oldest first
+        self._index: dict[tuple[str, str], bytes] = {}  # (facility_id, call_id) -> line
         self._bytes = 0
         _private_folder(self.path.parent)
         self._lock_file = _hold_lock(self.path)
@@ -51,7 +53,8 @@ class Spool:
 
     def get(self, key: tuple[str, str]) -> tuple | None:
         with self._lock:
-            return self._index.get(key)
+            line = self._index.get(key)
+        return None if line is None else _row(line)
 
     @property
     def count(self) -> int:
@@ -70,8 +73,9 @@ class Spool:
 
     def append(self, rows: list[tuple], now: float) -> None:
         """Write rows durably (OSError when it cannot: nothing is kept then)."""
-        data = b"".join(json.dumps({"spooled_at": now, "row": list(row)}, ensure_ascii=False).encode() + b"\n"
-                        for row in rows)
+        lines = [json.dumps({"spooled_at": now, "row": list(row)}, ensure_ascii=False).encode() + b"\n"
+                 for row in rows]
+        data = b"".join(lines)
         created = not self.path.exists()
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
@@ -87,22 +91,24 @@ class Spool:
         if created:
             _fsync_folder(self.path.parent)  # the file itself must survive a power cut, not just its data
         with self._lock:
-            self._lines.extend((now, row) for row in rows)
-            self._index.update(((row[0], row[1]), row) for row in rows)
+            for row, line in zip(rows, lines, strict=True):
+                self._lines.append((now, (row[0], row[1]), line))
+                self._index[(row[0], row[1])] = line
             self._bytes = before + len(data)
 
     def peek(self, count: int) -> list[tuple]:
         """The oldest `count` rows, still kept."""
         with self._lock:
-            return [row for _, row in list(self._lines)[:count]]
+            lines = [line for _, _, line in itertools.islice(self._lines, count)]
+        return [_row(line) for line in lines]
 
     def committed(self, count: int) -> None:
         """The oldest `count` rows are in the database now; the file goes once
         all of it is (until then a crash replays those rows again)."""
         with self._lock:
             for _ in range(count):
-                _, row = self._lines.popleft()
-                self._index.pop((row[0], row[1]), None)
+                _, key, _ = self._lines.popleft()
+                self._index.pop(key, None)
             if self._lines:
                 return
             self._bytes = 0
@@ -135,8 +141,8 @@ class Spool:
                             self.path, len(line))
                 os.truncate(self.path, good)
                 break
-            self._lines.append((spooled_at, row))
-            self._index[(row[0], row[1])] = row
+            self._lines.append((spooled_at, (row[0], row[1]), line))
+            self._index[(row[0], row[1])] = line
             good += len(line)
         self._bytes = good
         if self._lines:
@@ -144,6 +150,10 @@ class Spool:
                         self.path, len(self._lines))
         else:
             self.path.unlink()
+
+
+def _row(line: bytes) -> tuple:
+    return tuple(json.loads(line)["row"])
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -32,12 +32,16 @@ CREATE TABLE decisions (
     findings text NOT NULL,  -- JSON, as SQLite keeps it: read back whole, never queried inside
     -- Which replica logged the row: the tail of the other replicas' calls skips its own.
     replica text NOT NULL,
-    -- When the row was inserted, by the database's clock (not the
-    -- transaction's start): what a replica tails by, since identity ids are
-    -- handed out at insert but become visible at commit, out of order.
+    -- When the row was written, by the database's clock: for people (how
+    -- late a spool was replayed); the tail goes by logged_xid.
     logged_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    -- The transaction that wrote the row. Identity ids are handed out at
+    -- insert but become visible at commit, out of order, and so do
+    -- logged_at times; a transaction id tells exactly whether the row was
+    -- visible to an earlier read, by that read's snapshot (tail.py).
+    logged_xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
     UNIQUE (facility_id, call_id)
 );
 CREATE INDEX decisions_at ON decisions (at);
 CREATE INDEX decisions_inmate ON decisions (inmate_id, at);
-CREATE INDEX decisions_logged_at ON decisions (logged_at);
+CREATE INDEX decisions_logged_xid ON decisions (logged_xid);
