@@ -18,10 +18,11 @@ from prometheus_client import (
     start_http_server,
 )
 
+from screening.domain.behaviour import Attempt
 from screening.domain.errors import InvalidRequest, ListsNotLoaded
 from screening.domain.lists import ListSnapshot
 from screening.domain.model import Decision, Reason, ScreenRequest, Screening
-from screening.service.ports import PRUNE_BATCH, DecisionLog
+from screening.service.ports import PRUNE_BATCH, DecisionLog, LogHealth
 
 # Screening itself takes tens of microseconds; the buckets resolve that range.
 _LATENCY_BUCKETS = (0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1)
@@ -109,6 +110,12 @@ class MeteredDecisionLog(DecisionLog):
 
     def count_before(self, before: float) -> int:
         return self._log.count_before(before)
+
+    def attempts_by_others(self) -> list[Attempt]:
+        return self._log.attempts_by_others()
+
+    def health(self) -> LogHealth:
+        return self._log.health()
 
     def close(self) -> None:
         self._log.close()

@@ -312,6 +312,15 @@ def test_the_metered_log_times_each_write_and_only_writes(log):
     assert count == 3 and 0 < seconds < 3
 
 
+def test_the_metered_log_passes_the_other_replicas_and_health_through(backend, reopen):
+    one, inner = reopen("replica-1"), reopen("replica-2")
+    two = MeteredDecisionLog(inner, ScreeningMetrics())
+    list(two.attempts_since(0))
+    one.append(call("a-1"), answer("a-1", at=1000.0))
+    assert two.attempts_by_others() == ([Attempt(1000.0, "A-1", FAMILY)] if backend.shared else [])
+    assert two.health().last_reachable == inner.health().last_reachable
+
+
 def test_a_healthy_log_says_so(log):
     health = log.health()
     assert health.reachable and not health.failing_closed and health.spooled == 0
