@@ -4,22 +4,27 @@ back the answers stored first."""
 
 from __future__ import annotations
 
+import json
+
 import psycopg
 
 from screening.adapters.decision_rows import COLUMNS, NAMES
 
 Key = tuple[str, str]  # (facility_id, call_id)
 
-# The array type of each column, in COLUMNS order; text where not named.
+# The type of each column, in COLUMNS order; text where not named.
 _TYPES = {"number_key": "bigint", "at": "double precision", "record": "boolean",
           "max_duration_seconds": "integer", "list_version": "bigint"}
 _RECORD = NAMES.index("record")
 
-# One array parameter a column: the statement's text is the same for 1 row or
-# 500, so the server plans it once (psycopg prepares it after a few runs).
-# As one autocommit statement it is one transaction and one round trip.
-_ARRAYS = ", ".join(f"%s::{_TYPES.get(name, 'text')}[]" for name in NAMES)
-INSERT = (f"INSERT INTO decisions ({COLUMNS}, replica) SELECT u.*, %s::text FROM unnest({_ARRAYS}) AS u "
+# The rows go as one JSON parameter, an array of arrays in COLUMNS order:
+# json.dumps costs a sixth of the client's CPU that one array parameter a
+# column costs psycopg to dump (4 against 29 µs a row), and the statement's
+# text is the same for 1 row or 500, so the server plans it once. As one
+# autocommit statement it is one transaction and one round trip.
+_FIELDS = ", ".join(f"(r->>{i})::{_TYPES.get(name, 'text')}" for i, name in enumerate(NAMES))
+INSERT = (f"INSERT INTO decisions ({COLUMNS}, replica) SELECT {_FIELDS}, %s::text "
+          "FROM json_array_elements(%s::json) AS r "
           "ON CONFLICT (facility_id, call_id) DO NOTHING RETURNING facility_id, call_id")
 _STORED = (f"SELECT {COLUMNS} FROM decisions "
            "WHERE (facility_id, call_id) IN (SELECT * FROM unnest(%s::text[], %s::text[]))")
@@ -44,9 +49,7 @@ def insert(conn: psycopg.Connection, rows: list[tuple], replica: str) -> tuple[s
     spooled). Two replicas inserting the same two calls in opposite orders
     at the same moment deadlock; the server aborts one, whose batch is
     spooled and replayed a moment later."""
-    columns = [list(values) for values in zip(*rows, strict=True)]
-    columns[_RECORD] = [bool(value) for value in columns[_RECORD]]
-    inserted = {tuple(found) for found in conn.execute(INSERT, (replica, *columns))}
+    inserted = {tuple(found) for found in conn.execute(INSERT, (replica, json.dumps(rows, ensure_ascii=False)))}
     others = [key(row) for row in rows if key(row) not in inserted]
     return inserted, (stored(conn, others) if others else {})
 
