@@ -104,6 +104,15 @@ class PostgresDecisionLog(DecisionLog):
         self._pool.close()
 
     def find(self, facility_id: str, call_id: str) -> Screening | None:
+        """The queue's or the spool's answer, else one indexed SELECT.
+
+        The screener calls this before every append. On PostgreSQL append
+        alone would be enough (its ON CONFLICT hands back the first answer,
+        and calls queued or spooled are matched in memory): dropping the
+        SELECT would save about half of what group commit gains
+        (bench_decision_log_postgres: 16 threads, 2,835 against 5,991
+        decisions/s). It stays: it is the port's promise, and it spares a
+        retry the engine."""
         self._check_open()
         if self._writer is not None:
             answer = self._writer.find((facility_id, call_id))

@@ -281,8 +281,9 @@ class GroupCommit:
             # Equal: this replica's own earlier try got there (a replay cut short, a commit whose reply was lost).
             if key(row) not in inserted and stored.get(key(row)) != row:
                 self.replay_conflicts += 1
-                log.warning("decision log: call %s of %s, answered from the spool, had been answered first by "
-                            "another replica; the log keeps that answer", row[1], row[0])
+                log.warning("decision log: call %s of %s, answered from the spool, had been answered first "
+                            "(by another replica, or before the database went away); the log keeps that first "
+                            "answer", row[1], row[0])
         self._spool.committed(len(rows))
         if not self._spool.count:
             log.info("decision log: the spool is replayed into %s; writing there again", self._where)

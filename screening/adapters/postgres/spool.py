@@ -135,7 +135,8 @@ class Spool:
             except (ValueError, KeyError, TypeError) as error:
                 if good + len(line) < len(data):
                     raise StoreError(f"the decision spool {self.path} is damaged at line {number} ({error}); "
-                                     "move it aside, replay what can be read from it, and start again") from None
+                                     "move it aside and start again (each line is a decision as JSON, for "
+                                     "inserting the readable ones by hand)") from None
                 # A batch torn by a crash was never answered (its fsync had not returned): drop it.
                 log.warning("decision spool %s: dropping an unfinished last line (%d bytes) left by a crash",
                             self.path, len(line))
