@@ -18,6 +18,7 @@ from prometheus_client import (
     start_http_server,
 )
 
+from screening.domain.behaviour import Attempt
 from screening.domain.errors import InvalidRequest, ListsNotLoaded
 from screening.domain.lists import ListSnapshot
 from screening.domain.model import Decision, Reason, ScreenRequest, Screening
@@ -134,7 +135,7 @@ class MeteredDecisionLog(DecisionLog):
     def count_before(self, before: float) -> int:
         return self._log.count_before(before)
 
-    def attempts_by_others(self):
+    def attempts_by_others(self) -> list[Attempt]:
         return self._log.attempts_by_others()
 
     def health(self) -> LogHealth:
