@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
 import threading
 import time
 from contextlib import ExitStack
@@ -19,11 +21,10 @@ from screening.adapters.metrics import MeteredDecisionLog, MeteredScreener, Scre
 from screening.service.reloader import ListReloader
 from screening.service.retention import DecisionPruner
 from screening.service.screener import CallScreener
-from screening.adapters.database import open_store, sqlite_path
-from screening.adapters.postgres.urls import is_postgres_url
-from screening.service.ports import Store, StoreError
+from screening.adapters.database import is_postgres_url, open_store, sqlite_path
 from screening.adapters.sqlite.decision_log import SqliteDecisionLog
-from screening.service.ports import DecisionLog
+from screening.service.log_watch import LogWatch
+from screening.service.ports import DecisionLog, LogHealth, Store
 
 log = logging.getLogger("screening")
 
@@ -35,14 +36,10 @@ def build_checker(settings: Settings, store: Store) -> tuple[ScreeningEngine, Re
     engine = ScreeningEngine(policies)
     engine.swap(store.snapshot())
     recent = RecentCalls(policies.history_seconds)
-    path = decision_log_path(settings)
-    if path is not None and path.exists():
-        decisions = SqliteDecisionLog(path, mode="ro")
-        try:
+    if shared_decision_log(settings) or decision_log_path(settings).exists():
+        with open_decision_log(settings, mode="ro") as decisions:
             for attempt in decisions.attempts_since(time.time() - recent.horizon):
                 recent.add(attempt)
-        finally:
-            decisions.close()
     return engine, recent
 
 
@@ -55,10 +52,22 @@ class Service:
     server: GrpcServer
     metrics: ScreeningMetrics
     pruner: DecisionPruner | None = None
+    watch: LogWatch | None = None
     port: int = 0
     metrics_port: int = 0
+    stopping: bool = False
+
+    def log_health(self, health: LogHealth) -> None:
+        """Metrics, and health: a replica refusing calls says NOT_SERVING so
+        that the load balancer sends them to another."""
+        self.metrics.log_health(health)
+        if not self.stopping:
+            self.server.set_serving(not health.failing_closed)
 
     def stop(self, grace: float) -> None:
+        self.stopping = True
+        if self.watch is not None:
+            self.watch.stop()
         self.server.stop(grace)
         self.reloader.stop()
         if self.pruner is not None:
@@ -74,7 +83,7 @@ def start_service(settings: Settings) -> Service:
     with ExitStack() as on_failure:
         store = open_store(settings.database)
         on_failure.callback(store.close)
-        decisions = SqliteDecisionLog(required_decision_log_path(settings))
+        decisions = open_decision_log(settings)
         on_failure.callback(decisions.close)
         metrics = ScreeningMetrics()
         engine = ScreeningEngine(policies)
@@ -95,6 +104,9 @@ def start_service(settings: Settings) -> Service:
         screener.resume_windows()
         server.set_serving(True)
         reloader.start()
+        if shared_decision_log(settings):
+            service.watch = LogWatch(screener, decisions, on_health=service.log_health)
+            service.watch.start()
         if settings.decision_retention_days:
             service.pruner = DecisionPruner(decisions, settings.decision_retention_days,
                                             on_pruned=metrics.decisions_pruned.inc)
@@ -118,28 +130,31 @@ def describe_transport(settings: Settings) -> str:
     return "TLS, client certificates required" if settings.tls_client_ca else "TLS"
 
 
-def decision_log_path(settings: Settings) -> Path | None:
+def shared_decision_log(settings: Settings) -> bool:
+    """Whether the decision log is PostgreSQL's: shared by replicas, spooled when away."""
+    return is_postgres_url(settings.decision_log or settings.database)
+
+
+def open_decision_log(settings: Settings, mode: str = "rwc") -> DecisionLog:
+    """The decision log the settings name: PostgreSQL (decision_log, or the
+    database when that is PostgreSQL) or a SQLite file."""
+    if not shared_decision_log(settings):
+        return SqliteDecisionLog(decision_log_path(settings), mode=mode)
+    from screening.adapters.postgres.decision_log import PostgresDecisionLog
+
+    return PostgresDecisionLog(settings.decision_log or settings.database, mode=mode,
+                               replica=settings.replica or f"{socket.gethostname()}-{os.getpid()}",
+                               spool_path=settings.decision_spool, spool_max_decisions=settings.spool_max_decisions,
+                               spool_max_age_seconds=settings.spool_max_age_seconds)
+
+
+def decision_log_path(settings: Settings) -> Path:
     """The decision log's SQLite file: `decision_log`, or beside the lists'
-    database as <name>-decisions.db; None for lists in PostgreSQL without
-    `decision_log` (a URL has no folder to put a file beside)."""
+    database as <name>-decisions.db."""
     if settings.decision_log:
         return Path(settings.decision_log)
-    if is_postgres_url(settings.database):
-        # TODO(open_decision_log): the decision log in PostgreSQL, beside the
-        # lists (adapters/postgres/decision_log.py, opened by open_decision_log).
-        return None
     path = Path(sqlite_path(settings.database))
     return path.with_name(f"{path.stem}-decisions{path.suffix or '.db'}")
-
-
-def required_decision_log_path(settings: Settings) -> Path:
-    """decision_log_path, for what cannot do without one (serving, pruning)."""
-    path = decision_log_path(settings)
-    if path is None:
-        # TODO(open_decision_log): open the PostgreSQL decision log instead.
-        raise StoreError("the decision log cannot be kept in PostgreSQL yet; set decision_log "
-                         "(or SCREENING_DECISION_LOG) to a SQLite file")
-    return path
 
 
 def serve(settings: Settings) -> None:

@@ -22,7 +22,11 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     database: str = "screening.db"
-    decision_log: str = ""  # SQLite file of the decision log; "" = <database>-decisions.db
+    decision_log: str = ""  # SQLite file or PostgreSQL URL of the decision log; "" = <database>-decisions.db, or the database itself when it is PostgreSQL
+    replica: str = ""  # this replica's name in a shared (PostgreSQL) decision log; "" = host name and process id
+    decision_spool: str = "screening-decisions.spool"  # PostgreSQL: local file for decisions while the database is away
+    spool_max_decisions: int = 100_000  # past this many spooled decisions, calls are refused (UNAVAILABLE)
+    spool_max_age_seconds: float = 3600.0  # ... or once the oldest spooled decision is this old
     listen: str = "127.0.0.1:50051"
     metrics_listen: str = "127.0.0.1:9464"  # "" turns the metrics endpoint off
     reload_interval: float = 0.25  # seconds between list-version checks (one small query each)

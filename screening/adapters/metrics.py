@@ -18,10 +18,11 @@ from prometheus_client import (
     start_http_server,
 )
 
+from screening.domain.behaviour import Attempt
 from screening.domain.errors import InvalidRequest, ListsNotLoaded
 from screening.domain.lists import ListSnapshot
 from screening.domain.model import Decision, Reason, ScreenRequest, Screening
-from screening.service.ports import PRUNE_BATCH, DecisionLog
+from screening.service.ports import PRUNE_BATCH, DecisionLog, LogHealth, LogUnavailable
 
 # Screening itself takes tens of microseconds; the buckets resolve that range.
 _LATENCY_BUCKETS = (0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1)
@@ -56,6 +57,20 @@ class ScreeningMetrics:
                                         "Decisions deleted from the decision log by its retention.", registry=r)
         self.reload_duration = Gauge("screening_list_reload_duration_seconds",
                                      "How long the last successful list load took.", registry=r)
+        self.log_reachable = Gauge("screening_decision_log_reachable",
+                                   "1 when the decision log's database answered its last write or probe.", registry=r)
+        self.log_unreachable = Gauge("screening_decision_log_unreachable_seconds",
+                                     "Seconds since the decision log's database last answered; 0 while it does.",
+                                     registry=r)
+        self.spooled = Gauge("screening_decision_spool_decisions",
+                             "Answered decisions in the local spool, waiting for the database.", registry=r)
+        self.spool_bytes = Gauge("screening_decision_spool_bytes", "Size of the local decision spool.", registry=r)
+        self.spool_age = Gauge("screening_decision_spool_oldest_seconds",
+                               "Age of the oldest decision in the local spool; 0 when it is empty.", registry=r)
+        self.failing_closed = Gauge("screening_decision_log_failing_closed",
+                                    "1 when calls are refused (UNAVAILABLE): the spool is past its bound.",
+                                    registry=r)
+        self.log_reachable.set(1)
         # Label children bound once: .labels() on every call costs more than the count.
         self._decision = {d: self.decisions.labels(d.name.lower()) for d in Decision}
         self._reason = {r_: self.findings.labels(r_.name.lower()) for r_ in Reason}
@@ -77,6 +92,16 @@ class ScreeningMetrics:
 
     def reload_failed(self) -> None:
         self.reloads.labels("failure").inc()
+
+    def log_health(self, health: LogHealth) -> None:
+        now = time.time()
+        self.log_reachable.set(int(health.reachable))
+        away = 0.0 if health.reachable or health.last_reachable is None else now - health.last_reachable
+        self.log_unreachable.set(max(away, 0.0))
+        self.spooled.set(health.spooled)
+        self.spool_bytes.set(health.spool_bytes)
+        self.spool_age.set(0.0 if health.spool_oldest is None else max(now - health.spool_oldest, 0.0))
+        self.failing_closed.set(int(health.failing_closed))
 
     def serve(self, host: str, port: int) -> int:
         """Start the /metrics HTTP endpoint; returns the port it listens on."""
@@ -110,6 +135,12 @@ class MeteredDecisionLog(DecisionLog):
     def count_before(self, before: float) -> int:
         return self._log.count_before(before)
 
+    def attempts_by_others(self) -> list[Attempt]:
+        return self._log.attempts_by_others()
+
+    def health(self) -> LogHealth:
+        return self._log.health()
+
     def close(self) -> None:
         self._log.close()
 
@@ -130,6 +161,9 @@ class MeteredScreener:
             raise
         except ListsNotLoaded:
             self._metrics.errors.labels("lists_not_loaded").inc()
+            raise
+        except LogUnavailable:
+            self._metrics.errors.labels("decision_log_unavailable").inc()
             raise
         except Exception:
             self._metrics.errors.labels("internal").inc()

@@ -25,16 +25,14 @@ def register(commands: argparse._SubParsersAction, parents: Parents) -> None:
 
 def _prune(args, settings: Settings) -> None:
     from screening.adapters.files.archive import JsonlArchive
-    from screening.adapters.sqlite.decision_log import SqliteDecisionLog
-    from screening.bootstrap import required_decision_log_path
+    from screening.bootstrap import decision_log_path, open_decision_log, shared_decision_log
 
     check_retention("--older-than-days", args.older_than_days, settings.policies())
-    path = required_decision_log_path(settings)
-    if not path.exists():
+    if not shared_decision_log(settings) and not (path := decision_log_path(settings)).exists():
         raise StoreError(f"no decision log at {path}")
     before = time.time() - args.older_than_days * 86400
     when = datetime.fromtimestamp(before).astimezone().isoformat(timespec="seconds")
-    with SqliteDecisionLog(path, mode="ro" if args.dry_run else "rw") as decisions:
+    with open_decision_log(settings, mode="ro" if args.dry_run else "rw") as decisions:
         if args.dry_run:
             print(f"would delete {decisions.count_before(before)} decisions made before {when}")
             return

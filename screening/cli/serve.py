@@ -29,19 +29,19 @@ def _serve(args, settings: Settings) -> None:
 def _init(args, settings: Settings) -> None:
     from pathlib import Path
 
-    from screening.adapters.database import sqlite_path
-    from screening.adapters.postgres.urls import is_postgres_url
+    from screening.adapters.database import is_postgres_url, sqlite_path
     from screening.adapters.sqlite.decision_log import SqliteDecisionLog
     from screening.adapters.sqlite.store import SqliteStore
-    from screening.bootstrap import decision_log_path
+    from screening.bootstrap import decision_log_path, shared_decision_log
 
     if is_postgres_url(settings.database):
-        _init_postgres(settings)
+        _init_postgres("the lists", "lists", settings.database)
     else:
         _init_sqlite("database", Path(sqlite_path(settings.database)), SqliteStore)
-    path = decision_log_path(settings)
-    if path is not None:  # None: lists in PostgreSQL; TODO(open_decision_log): its decision log there too
-        _init_sqlite("decision log", path, SqliteDecisionLog)
+    if shared_decision_log(settings):
+        _init_postgres("the decision log", "decisions", settings.decision_log or settings.database)
+    else:
+        _init_sqlite("decision log", decision_log_path(settings), SqliteDecisionLog)
 
 
 def _init_sqlite(what: str, path, opener) -> None:
@@ -57,17 +57,20 @@ def _init_sqlite(what: str, path, opener) -> None:
         print(f"{what} {printable(path)} exists; its schema is current")
 
 
-def _init_postgres(settings: Settings) -> None:
-    """The lists' tables in the URL's schema, created or upgraded (no file:
-    who may read them is the database's grants)."""
-    from screening.adapters.postgres.store import PostgresStore
-    from screening.adapters.postgres.urls import shown
+def _init_postgres(what: str, component: str, url: str) -> None:
+    """A component's tables in the URL's schema, created or upgraded; no
+    file (who may read them is the database's grants), no writer or spool."""
+    from contextlib import closing
 
-    with PostgresStore(settings.database, mode="rwc") as store:
-        migrated, url = store.migrated, printable(shown(settings.database))
+    from screening.adapters.postgres.connection import connect, shown
+    from screening.adapters.postgres.migrations import bundled_migrations, migrate
+
+    with closing(connect(url)) as conn:
+        migrated = migrate(conn, component)
+    where, latest = printable(shown(url)), bundled_migrations(component)[-1].version
     if migrated[:1] == [1]:
-        print(f"created the lists in PostgreSQL database {url} (schema version {migrated[-1]})")
+        print(f"created {what} in PostgreSQL database {where} (schema version {latest})")
     elif migrated:
-        print(f"database {url} exists; upgraded it to schema version {migrated[-1]}")
+        print(f"{what} in PostgreSQL database {where}: upgraded to schema version {latest}")
     else:
-        print(f"database {url} exists; its schema is current")
+        print(f"{what} in PostgreSQL database {where}: schema version {latest}, current")

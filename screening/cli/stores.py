@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from screening.adapters.database import open_store, sqlite_path
-from screening.adapters.postgres.urls import is_postgres_url
+from screening.adapters.database import is_postgres_url, open_store, sqlite_path
 from screening.config import Settings
 from screening.service.ports import Store, StoreError
 

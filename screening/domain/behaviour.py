@@ -48,6 +48,24 @@ class RecentCalls:
             callers[attempt.inmate] = max(attempt.at, callers.get(attempt.inmate, attempt.at))
         self._forget_before(attempt.at - self.horizon)
 
+    def discard(self, attempt: Attempt) -> None:
+        """Take back an attempt just added (its call was not recorded after all)."""
+        if not _remove_from_right(self._all, attempt):
+            return  # already forgotten: older than the horizon
+        attempts = self._by_inmate[attempt.inmate]
+        _remove_from_right(attempts, attempt)
+        if not attempts:
+            del self._by_inmate[attempt.inmate]
+        if attempt.key:
+            callers = self._callers[attempt.key]
+            latest = [a.at for a in attempts if a.key == attempt.key]
+            if latest:
+                callers[attempt.inmate] = max(latest)
+            else:
+                callers.pop(attempt.inmate, None)
+                if not callers:
+                    del self._callers[attempt.key]
+
     def of_inmate(self, inmate: str, since: float) -> list[Attempt]:
         return [a for a in self._by_inmate.get(inmate, ()) if a.at >= since]
 
@@ -69,6 +87,16 @@ class RecentCalls:
             callers.pop(old.inmate, None)
             if not callers:
                 del self._callers[old.key]
+
+
+def _remove_from_right(attempts: deque[Attempt], attempt: Attempt) -> bool:
+    """Remove that very attempt, searched from the newest end, where one just
+    added is: O(1) for it, where deque.remove would walk a day of attempts."""
+    for i in range(len(attempts) - 1, -1, -1):
+        if attempts[i] is attempt:
+            del attempts[i]
+            return True
+    return False
 
 
 def _drop_oldest(index: dict, name) -> None:

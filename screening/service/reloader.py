@@ -1,5 +1,8 @@
-"""Keeps the engine's lists current: polls the store's list version and,
-when it changed, applies the changes since the version in use.
+"""Keeps the engine's lists current: checks the store's list version when
+the store says the lists may have changed (PostgreSQL's NOTIFY) or every
+`interval` seconds (the polling that covers a lost notification and a store
+that sends none) and, when it changed, applies the changes since the
+version in use.
 
 A change of a few entries is read from the change log and applied as an
 overlay beside the compact lists (domain.overlay): answered within the next
@@ -10,8 +13,10 @@ lists in use go on answering; the rebuilt lists are brought up to date with
 the changes made meanwhile before they are swapped in. Every swap is one
 reference assignment: a call in flight finishes on the lists it started with.
 
-A failed load leaves the lists in use as they were and is retried on the
-next tick.
+A failed load leaves the lists in use as they were and is retried, with
+backoff while the store stays away (up to MAX_BACKOFF): the first failure
+is logged in full, the rest in a line, and the recovery says how long the
+store was away.
 """
 
 from __future__ import annotations
@@ -25,7 +30,6 @@ from screening.domain.engine import ScreeningEngine
 from screening.domain.errors import IncompleteDelta
 from screening.domain.lists import ListSnapshot
 from screening.domain.overlay import apply_delta
-from screening.service.periodic import Periodic
 from screening.service.ports import Store
 
 log = logging.getLogger(__name__)
@@ -35,6 +39,9 @@ log = logging.getLogger(__name__)
 MAX_DELTA_ROWS = 50_000
 # Entries an overlay may hold before the lists are rebuilt with them as a new base.
 MAX_OVERLAY = 100_000
+# Longest wait between tries while the store is away: a change made when it
+# is back arrives at most this late.
+MAX_BACKOFF = 2.0
 
 
 class ListReloader:
@@ -47,8 +54,11 @@ class ListReloader:
         self._on_loaded = on_loaded
         self._on_failed = on_failed
         self._max_delta_rows, self._max_overlay = max_delta_rows, max_overlay
-        self._periodic = Periodic("list-reloader", interval, self.check)
+        self._interval = interval
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
         self._rebuild: _Rebuild | None = None
+        self._failing_since: float | None = None
 
     def load(self) -> ListSnapshot:
         """Load the lists whole now and swap them in."""
@@ -67,13 +77,14 @@ class ListReloader:
                 self.load()
                 return True
             if self._store.list_version() == current.version:
-                return False
-            return self._apply_changes(current)
-        except Exception:
-            log.exception("list reload failed; still answering from version %s",
-                          current.version if current else "none")
-            self._on_failed()
+                changed = False
+            else:
+                changed = self._apply_changes(current)
+        except Exception as error:
+            self._failed(current, error)
             return False
+        self._recovered()
+        return changed
 
     def wait_for_rebuild(self, timeout: float) -> bool:
         """Wait for a rebuild in the background to finish (tests, shutdown)."""
@@ -81,10 +92,40 @@ class ListReloader:
         return rebuild is None or rebuild.done.wait(timeout)
 
     def start(self) -> None:
-        self._periodic.start()
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="list-reloader", daemon=True)
+        self._thread.start()
 
     def stop(self) -> None:
-        self._periodic.stop()
+        """Stop, and wait for a check in progress to finish."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            if self._failing_since is None:
+                self._store.wait_for_change(self._interval)
+            else:
+                self._stopping.wait(self._backoff)
+            if not self._stopping.is_set():
+                self.check()
+
+    def _failed(self, current: ListSnapshot | None, error: Exception) -> None:
+        version = current.version if current else "none"
+        if self._failing_since is None:
+            self._failing_since, self._backoff = time.monotonic(), self._interval
+            log.exception("list reload failed; still answering from version %s", version)
+        else:
+            self._backoff = min(self._backoff * 2, max(MAX_BACKOFF, self._interval))
+            log.warning("list reload failed again (%s); still answering from version %s, next try in %.1f s",
+                        error, version, self._backoff)
+        self._on_failed()
+
+    def _recovered(self) -> None:
+        if self._failing_since is not None:
+            log.info("lists: the store answers again after %.1f s", time.monotonic() - self._failing_since)
+            self._failing_since = None
 
     def _apply_changes(self, current: ListSnapshot) -> bool:
         started = time.perf_counter()

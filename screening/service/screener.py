@@ -2,7 +2,17 @@
 
 A retried call_id gets the answer logged the first time, and is counted once.
 A new call is decided by the engine with the recent calls in view, written to
-the decision log, and only then answered and added to the recent calls.
+the decision log, and only then answered.
+
+Deciding is serialized (two attempts of one inmate must see each other in
+the behavioural windows), writing is not: a decided attempt joins the
+windows at once and the write happens outside the lock, so calls in flight
+together can share one commit (PostgreSQL's group commit). An attempt whose
+write failed, or lost to an earlier answer of the same call (a retry,
+perhaps to another replica), leaves the windows again.
+
+Replicas on one database see each other's attempts through the log
+(take_others), a poll apart.
 """
 
 from __future__ import annotations
@@ -48,6 +58,15 @@ class CallScreener:
     def recent(self) -> RecentCalls:
         return self._recent
 
+    def take_others(self) -> int:
+        """Add the attempts other replicas logged since the last time; returns how many."""
+        attempts = self._log.attempts_by_others()
+        if attempts:
+            with self._lock:
+                for attempt in attempts:
+                    self._recent.add(attempt)
+        return len(attempts)
+
     def screen(self, request: ScreenRequest) -> Screening:
         validate_request(request)
         with self._lock:
@@ -55,8 +74,14 @@ class CallScreener:
             if earlier is not None:
                 return earlier
             screening = self._engine.screen(request, self._recent)
+            key = int(screening.normalized_number[1:]) if screening.record and screening.normalized_number else 0
+            attempt = Attempt(screening.at, request.inmate_id, key)
+            self._recent.add(attempt)
+        logged = None
+        try:
             logged = self._log.append(request, screening)
-            if logged is screening:
-                key = int(screening.normalized_number[1:]) if screening.record and screening.normalized_number else 0
-                self._recent.add(Attempt(screening.at, request.inmate_id, key))
-            return logged
+        finally:
+            if logged is not screening:
+                with self._lock:
+                    self._recent.discard(attempt)
+        return logged

@@ -161,3 +161,59 @@ def test_a_grown_overlay_is_compacted_into_a_new_base(path):
         reloader.check()
         assert engine.snapshot.version == 3 and engine.snapshot.overlay_size() == 0
         assert engine.screen(call("+6281234567893")).decision is Decision.DENY
+
+
+class FlakyStore(SqliteStore):
+    """The real store, whose version reads fail while `away` is set."""
+
+    away = False
+
+    def list_version(self):
+        if self.away:
+            raise OSError("connection refused")
+        return super().list_version()
+
+
+def test_a_store_that_stays_away_is_retried_with_backoff_and_logged_once_in_full(path, caplog):
+    with FlakyStore(path) as store:
+        engine = ScreeningEngine(build_policy_set())
+        reloader = ListReloader(store, engine, interval=0.25)
+        reloader.load()
+        store.away = True
+        with caplog.at_level("INFO", logger="screening.service.reloader"):
+            for _ in range(5):
+                assert reloader.check() is False
+            store.away = False
+            assert reloader.check() is False
+        failures = [r for r in caplog.records if "failed" in r.getMessage()]
+        assert [r.exc_info is not None for r in failures] == [True, False, False, False, False]
+        assert [float(r.getMessage().split("next try in ")[1].split()[0]) for r in failures[1:]] == [0.5, 1, 2, 2]
+        assert "answers again after" in caplog.records[-1].getMessage()
+        assert engine.snapshot.version == 0
+
+
+def test_the_reloader_checks_when_the_store_says_the_lists_changed(path):
+    class Told(SqliteStore):
+        told, closing = threading.Event(), False
+
+        def wait_for_change(self, timeout):
+            if not self.closing:
+                self.told.wait(timeout)
+                self.told.clear()
+
+    with Told(path) as store, SqliteStore(path) as cli_side:
+        engine = ScreeningEngine(build_policy_set())
+        reloader = ListReloader(store, engine, interval=600)
+        reloader.load()
+        reloader.start()
+        try:
+            cli_side.add(BlockEntry(FAMILY), WHY)
+            store.told.set()
+            deadline = time.monotonic() + 10
+            while engine.snapshot.version != 1 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert engine.snapshot.version == 1  # long before the 600 s poll
+        finally:
+            store.closing = True
+            store.told.set()
+            reloader.stop()

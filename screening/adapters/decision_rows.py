@@ -1,0 +1,61 @@
+"""A decision as a row of the decision log, the same on every backend:
+which columns, how a privileged call loses its number, and how a row comes
+back as the answer given (find) or as an archived decision (prune).
+
+A row is a tuple in COLUMNS order, of str, int and float only (findings as
+JSON text), so it also goes into a JSON spool unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from screening.domain.model import Decision, Finding, NumberType, Reason, ScreenRequest, Screening
+
+PRIVILEGED_DETAIL = "privileged call: the number is not kept"
+COLUMNS = ("facility_id, call_id, inmate_id, station_id, dialed_number, called_party_name, normalized_number, "
+           "number_key, number_type, number_region, at, requested_at, decision, record, max_duration_seconds, "
+           "list_version, findings")
+NAMES = tuple(COLUMNS.split(", "))
+
+
+def to_row(request: ScreenRequest, screening: Screening) -> tuple:
+    privileged = not screening.record
+    findings = [[f.reason.name, f.effect.name, PRIVILEGED_DETAIL if privileged else f.detail, f.entry_id, f.score]
+                for f in screening.findings]
+    number = "" if privileged else screening.normalized_number
+    return (
+        request.facility_id, request.call_id, request.inmate_id, request.station_id,
+        "" if privileged else request.dialed_number, request.called_party_name, number,
+        int(number[1:]) if number else 0, screening.number_type.name, screening.number_region, screening.at,
+        request.requested_at.isoformat() if request.requested_at else "", screening.decision.name,
+        int(screening.record), screening.max_duration_seconds, screening.list_version,
+        json.dumps(findings, ensure_ascii=False),
+    )
+
+
+def to_archived(row: tuple) -> dict[str, Any]:
+    decision = dict(zip(NAMES, row, strict=True))
+    decision["findings"] = [dict(zip(("reason", "effect", "detail", "entry_id", "score"), finding, strict=True))
+                            for finding in json.loads(decision["findings"])]
+    decision["record"] = bool(decision["record"])
+    return decision
+
+
+def to_screening(row: tuple) -> Screening:
+    (_, call_id, _, _, _, _, number, _, number_type, region, at, _, decision, record, duration, version,
+     findings) = row
+    return Screening(
+        call_id=call_id,
+        decision=Decision[decision],
+        findings=tuple(Finding(Reason[r], detail, Decision[e], entry_id, score)
+                       for r, e, detail, entry_id, score in json.loads(findings)),
+        normalized_number=number,
+        number_type=NumberType[number_type],
+        number_region=region,
+        record=bool(record),
+        max_duration_seconds=duration,
+        list_version=version,
+        at=at,
+    )

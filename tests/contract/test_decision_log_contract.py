@@ -1,0 +1,326 @@
+"""The decision-log contract: what every backend must do, one suite run on each.
+
+Every test takes `log` (a new, empty decision log of the backend) and, where
+two processes' view matters, `reopen` (another log on the same database, as
+another process or replica would open it); `backend.stored()` is everything
+the backend keeps on disk or in its database, as bytes.
+"""
+
+import dataclasses
+import threading
+import time
+
+import pytest
+
+from screening.adapters.metrics import MeteredDecisionLog, ScreeningMetrics
+from screening.adapters.sqlite.decision_log import SqliteDecisionLog
+from screening.domain.behaviour import Attempt
+from screening.domain.engine import ScreeningEngine
+from screening.domain.lists import Allowlist, ListSnapshot, NumberTable
+from screening.domain.model import Decision, PrivilegedKind, Reason, ScreenRequest
+from screening.domain.policy import build_policy_set
+from screening.service.retention import DecisionPruner
+from screening.service.screener import CallScreener
+
+FAMILY, LAWYER = 6281234567890, 62215551234
+POLICY = {"velocity": {"max_attempts": 3, "window_seconds": 600}}
+
+
+# The backends the contract runs on: add one here and every test runs on it too.
+class _Sqlite:
+    shared = False  # one process owns the log: no other replica's attempts to see
+
+    def __init__(self, request, tmp_path):
+        self.path = tmp_path / "decisions.db"
+
+    def open(self, replica):
+        return SqliteDecisionLog(self.path)
+
+    def stored(self) -> bytes:
+        return b"".join(file.read_bytes() for file in self.path.parent.glob(self.path.name + "*"))
+
+
+class _Postgres:
+    shared = True  # replicas on one database see each other's attempts
+
+    def __init__(self, request, tmp_path):
+        self.url, self.tmp_path = request.getfixturevalue("postgres_url"), tmp_path
+
+    def open(self, replica):
+        from screening.adapters.postgres.decision_log import PostgresDecisionLog
+
+        return PostgresDecisionLog(self.url, spool_path=self.tmp_path / replica / "decisions.spool", replica=replica)
+
+    def stored(self) -> bytes:
+        import psycopg
+
+        with psycopg.connect(self.url) as conn:
+            table = conn.execute("SELECT coalesce(string_agg(d::text, e'\\n'), '') FROM decisions d").fetchone()[0]
+        return table.encode() + b"".join(file.read_bytes() for file in self.tmp_path.glob("*/decisions.spool*"))
+
+
+BACKENDS = {"sqlite": (_Sqlite, ()), "postgres": (_Postgres, (pytest.mark.postgres,))}
+
+
+@pytest.fixture(params=[pytest.param(name, marks=marks) for name, (_, marks) in sorted(BACKENDS.items())])
+def backend(request, tmp_path):
+    return BACKENDS[request.param][0](request, tmp_path)
+
+
+@pytest.fixture
+def reopen(backend):
+    """Opens another log on the backend's database; replica names it, where that matters."""
+    opened = []
+
+    def open_log(replica="replica-1"):
+        log = backend.open(replica)
+        opened.append(log)
+        return log
+
+    yield open_log
+    for log in opened:
+        log.close()
+
+
+@pytest.fixture
+def log(reopen):
+    return reopen()
+
+
+def engine():
+    lists = ListSnapshot(4, Allowlist([("A-1", FAMILY, 1, "")]), NumberTable([(LAWYER, 2, PrivilegedKind.ATTORNEY)]))
+    return ScreeningEngine(build_policy_set(POLICY), lists)
+
+
+def call(call_id, number=f"+{FAMILY}", inmate="A-1"):
+    return ScreenRequest(call_id, "LP-A", inmate, number, station_id="K-7", called_party_name="Ibu Siti")
+
+
+def answer(call_id, at=None, decision=None, **fields):
+    """An answer to `call_id`, made by the engine and changed as asked."""
+    screening = engine().screen(call(call_id, **fields))
+    return dataclasses.replace(screening, at=screening.at if at is None else at,
+                               decision=decision or screening.decision)
+
+
+def test_every_answer_is_logged_and_read_back_equal(log):
+    screener = CallScreener.resume(engine(), log, 600)
+    given = screener.screen(call("c-1"))
+    assert log.find("LP-A", "c-1") == given
+    assert log.find("LP-B", "c-1") is None
+
+
+def test_a_retried_call_id_gets_the_same_answer_and_is_counted_once(log):
+    screener = CallScreener.resume(engine(), log, 600)
+    first = screener.screen(call("c-1"))
+    for _ in range(10):
+        assert screener.screen(call("c-1")) == first
+    assert len(screener.recent) == 1
+    assert [a.inmate for a in log.attempts_since(0)] == ["A-1"]
+
+
+def test_a_retry_with_another_number_still_gets_the_first_answer(log):
+    screener = CallScreener.resume(engine(), log, 600)
+    first = screener.screen(call("c-1"))
+    assert screener.screen(call("c-1", number="0857-0000-0000")) == first
+
+
+def test_a_retried_append_returns_the_first_answer_and_records_it_once(log):
+    first, retry = answer("c-1"), answer("c-1", at=time.time() + 5, decision=Decision.DENY)
+    assert log.append(call("c-1"), first) is first
+    logged = log.append(call("c-1"), retry)
+    assert logged is not retry and logged == first
+    assert log.find("LP-A", "c-1") == first
+    assert log.count_before(time.time() + 60) == 1
+
+
+def test_appends_from_many_threads_are_each_recorded(log):
+    answers = {f"c-{n}": answer(f"c-{n}") for n in range(200)}
+    logged = {}
+
+    def append(names):
+        for name in names:
+            logged[name] = log.append(call(name), answers[name])
+
+    names = sorted(answers)
+    threads = [threading.Thread(target=append, args=(names[i::16],)) for i in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(logged[name] is answers[name] for name in names)
+    assert all(log.find("LP-A", name) == answers[name] for name in names)
+    assert log.count_before(time.time() + 60) == 200
+
+
+def test_two_replicas_retrying_one_call_at_once_both_get_the_first_answer(reopen):
+    logs = [reopen("replica-1"), reopen("replica-2")]
+    tries = [answer("c-1", at=1000.0 + n, decision=(Decision.ALLOW, Decision.DENY)[n % 2]) for n in range(16)]
+    start, logged = threading.Barrier(len(tries)), [None] * len(tries)
+
+    def retry(n):
+        start.wait()
+        logged[n] = logs[n % 2].append(call("c-1"), tries[n])
+
+    threads = [threading.Thread(target=retry, args=(n,)) for n in range(len(tries))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    [first] = [given for n, given in enumerate(logged) if given is tries[n]]  # exactly one was recorded
+    assert all(given == first for given in logged)
+    assert logs[0].find("LP-A", "c-1") == logs[1].find("LP-A", "c-1") == first
+    assert logs[0].count_before(2000.0) == 1
+
+
+def test_each_replica_sees_the_others_attempts_once_and_never_its_own(backend, reopen):
+    one, two = reopen("replica-1"), reopen("replica-2")
+    for log in (one, two):
+        assert list(log.attempts_since(0)) == []
+    one.append(call("a-1"), answer("a-1", at=1000.0))
+    one.append(call("a-2", inmate="A-2"), answer("a-2", at=1001.0))
+    two.append(call("b-1", inmate="A-3"), answer("b-1", at=999.0))
+    if not backend.shared:
+        assert one.attempts_by_others() == two.attempts_by_others() == []
+        return
+    assert two.attempts_by_others() == [Attempt(1000.0, "A-1", FAMILY), Attempt(1001.0, "A-2", FAMILY)]
+    assert one.attempts_by_others() == [Attempt(999.0, "A-3", FAMILY)]
+    assert one.attempts_by_others() == two.attempts_by_others() == []
+    one.append(call("a-3"), answer("a-3", at=1002.0))
+    assert one.attempts_by_others() == []
+    assert two.attempts_by_others() == [Attempt(1002.0, "A-1", FAMILY)]
+
+
+def test_the_tail_starts_where_attempts_since_stopped(backend, reopen):
+    one, two = reopen("replica-1"), reopen("replica-2")
+    one.append(call("a-1"), answer("a-1", at=1000.0))
+    assert [a.at for a in two.attempts_since(0)] == [1000.0]
+    one.append(call("a-2"), answer("a-2", at=1001.0))
+    expected = [Attempt(1001.0, "A-1", FAMILY)] if backend.shared else []
+    assert two.attempts_by_others() == expected
+
+
+def test_restart_keeps_the_window(reopen):
+    log = reopen()
+    screener = CallScreener.resume(engine(), log, 600)
+    for i in range(3):
+        assert screener.screen(call(f"c-{i}")).decision is Decision.ALLOW
+    log.close()
+    screener = CallScreener.resume(engine(), reopen(), 600)  # a new process, the same database
+    assert len(screener.recent) == 3
+    given = screener.screen(call("c-3"))
+    assert given.decision is Decision.REVIEW
+    assert given.findings[-1].reason is Reason.VELOCITY
+
+
+def test_the_window_does_not_reach_past_its_horizon(log):
+    log.append(call("old"), answer("old", at=time.time() - 650))
+    assert len(CallScreener.resume(engine(), log, 600).recent) == 0
+    assert len(CallScreener.resume(engine(), log, 700).recent) == 1
+
+
+def test_privileged_calls_are_logged_without_their_number(backend, log):
+    screener = CallScreener.resume(engine(), log, 600)
+    given = screener.screen(call("p-1", number=f"+{LAWYER}"))
+    assert given.normalized_number == f"+{LAWYER}" and given.record is False
+    logged = log.find("LP-A", "p-1")
+    assert logged.decision is Decision.ALLOW and logged.record is False
+    assert logged.normalized_number == ""
+    assert str(LAWYER) not in repr(logged)
+    assert [a.key for a in log.attempts_since(0)] == [0]
+    log.close()
+    assert b"p-1" in backend.stored() and str(LAWYER).encode() not in backend.stored()
+
+
+def test_attempts_come_back_in_time_order(log):
+    for n, at in enumerate((1005.0, 1001.0, 1003.0, 1002.0, 1004.0)):
+        log.append(call(f"c-{n}"), answer(f"c-{n}", at=at))
+    attempts = list(log.attempts_since(1002.0))
+    assert [a.at for a in attempts] == [1002.0, 1003.0, 1004.0, 1005.0]
+    assert all(isinstance(a, Attempt) and a.key == FAMILY for a in attempts)
+
+
+def aged(log, count, at, start=0):
+    """`count` logged calls decided at Unix time `at`."""
+    return [log.append(call(f"c-{n}"), answer(f"c-{n}", at=at)) for n in range(start, start + count)]
+
+
+def test_prune_deletes_only_the_older_decisions_a_batch_at_a_time(log):
+    now = time.time()
+    aged(log, 25, now - 100 * 86400)
+    aged(log, 5, now - 10, start=25)
+    assert log.count_before(now - 30 * 86400) == 25
+    batches = []
+    assert log.prune(now - 30 * 86400, batches.append, batch=10) == 25
+    assert [len(b) for b in batches] == [10, 10, 5]
+    assert sorted(d["call_id"] for b in batches for d in b) == sorted(f"c-{n}" for n in range(25))
+    assert log.count_before(now) == 5 and log.find("LP-A", "c-3") is None and log.find("LP-A", "c-27")
+    assert log.prune(now - 30 * 86400) == 0
+
+
+def test_an_archived_decision_holds_every_column(log):
+    [given] = aged(log, 1, 1000.0)
+    batches = []
+    log.prune(2000.0, batches.append)
+    [[decision]] = batches
+    assert decision["call_id"] == "c-0" and decision["inmate_id"] == "A-1" and decision["station_id"] == "K-7"
+    assert decision["called_party_name"] == "Ibu Siti" and decision["at"] == 1000.0
+    assert decision["number_key"] == FAMILY and decision["normalized_number"] == f"+{FAMILY}"
+    assert decision["decision"] == given.decision.name and decision["record"] is True
+    assert decision["findings"][0] == {"reason": given.findings[0].reason.name,
+                                       "effect": given.findings[0].effect.name,
+                                       "detail": given.findings[0].detail,
+                                       "entry_id": given.findings[0].entry_id, "score": given.findings[0].score}
+
+
+def test_a_failing_archive_deletes_nothing_it_did_not_keep(log):
+    aged(log, 30, 1000.0)
+    kept = []
+
+    def archive(batch):
+        if kept:
+            raise OSError("disk full")
+        kept.extend(batch)
+
+    with pytest.raises(OSError, match="disk full"):
+        log.prune(2000.0, archive, batch=10)
+    assert len(kept) == 10 and log.count_before(2000.0) == 20
+    assert all(log.find("LP-A", f"c-{n}") is None for n in range(10))
+    assert all(log.find("LP-A", f"c-{n}") is not None for n in range(10, 30))
+
+
+def test_the_pruner_counts_what_it_deleted_and_survives_a_failure(log, caplog):
+    pruned = []
+    aged(log, 3, 1000.0)
+    aged(log, 2, 100 * 86400.0, start=3)
+    pruner = DecisionPruner(log, 30, on_pruned=pruned.append, clock=lambda: 100 * 86400.0 + 60)
+    assert pruner.prune() == 3 and pruned == [3]
+    assert pruner.prune() == 0 and pruned == [3]
+    log.close()
+    assert pruner.prune() == 0 and pruned == [3]  # a closed log: logged, retried next hour
+    assert "pruning the decision log failed" in caplog.text
+
+
+def test_the_metered_log_times_each_write_and_only_writes(log):
+    metrics = ScreeningMetrics()
+    screener = CallScreener.resume(engine(), MeteredDecisionLog(log, metrics), 600)
+    for n in range(3):
+        screener.screen(call(f"c-{n}"))
+    screener.screen(call("c-0"))  # a retry: found, not written again
+    count = metrics.registry.get_sample_value("screening_decision_log_write_seconds_count")
+    seconds = metrics.registry.get_sample_value("screening_decision_log_write_seconds_sum")
+    assert count == 3 and 0 < seconds < 3
+
+
+def test_the_metered_log_passes_the_other_replicas_and_health_through(backend, reopen):
+    one, inner = reopen("replica-1"), reopen("replica-2")
+    two = MeteredDecisionLog(inner, ScreeningMetrics())
+    list(two.attempts_since(0))
+    one.append(call("a-1"), answer("a-1", at=1000.0))
+    assert two.attempts_by_others() == ([Attempt(1000.0, "A-1", FAMILY)] if backend.shared else [])
+    assert two.health().last_reachable == inner.health().last_reachable
+
+
+def test_a_healthy_log_says_so(log):
+    health = log.health()
+    assert health.reachable and not health.failing_closed and health.spooled == 0
