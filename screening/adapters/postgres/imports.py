@@ -1,7 +1,7 @@
 """Bulk imports into PostgreSQL, in the import's one transaction: the rows
-COPYed into a temporary table as they are read, then the duplicates found,
-the rest inserted and the added rows read back for the change log, all in
-SQL. The caller takes the chain head's lock between stage() and the rest,
+COPYed into a temporary table as they are read, then inserted with ON
+CONFLICT DO NOTHING, the duplicates told from what was added, and the added
+rows read back for the change log, all in SQL. The caller takes the chain head's lock between stage() and the rest,
 so that reading (and validating) a long file holds no lock."""
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ from screening.adapters import table_codec
 from screening.adapters.postgres.change_log import RowsWriter
 from screening.domain.entries import Entry
 from screening.domain.records import Record
-from screening.service.ports import StoreError
 
 _STAGED = sql.Identifier("import_rows")
-_DUPLICATES = sql.Identifier("import_duplicates")
+_ADDED = sql.Identifier("import_added")
 # Rows a change_rows chunk holds and a fetch reads, as SQLite's batches.
 _CHUNK = 5_000
 
@@ -44,44 +43,47 @@ def stage(conn: psycopg.Connection, entry_type: type, rows: Iterable[tuple[int, 
     return count
 
 
-def report_duplicates(conn: psycopg.Connection, entry_type: type, on_duplicate: Callable[[int, bool], None]) -> int:
-    """Tell of every staged row not to add, in file order, as SQLite does: a
-    row whose key the list has (in_file False), else one whose key an earlier
-    row has (in_file True). Returns how many there are. In the transaction
-    that holds the chain head: the list cannot change meanwhile. Nothing is
-    held here: a file of nothing but duplicates is a million of them."""
-    key = [sql.Identifier(c) for c in entry_type.KEY]
-    conn.execute(sql.SQL(
-        "CREATE TEMPORARY TABLE {duplicates} ON COMMIT DROP AS SELECT position, line, present FROM ("
-        " SELECT s.position, s.line, row_number() OVER (PARTITION BY {key} ORDER BY s.position) AS nth,"
-        " EXISTS (SELECT 1 FROM {table} t WHERE {same}) AS present FROM {staged} s) ranked "
-        "WHERE present OR nth > 1").format(
-        duplicates=_DUPLICATES, key=sql.SQL(", ").join(sql.SQL("s.{}").format(k) for k in key),
-        table=sql.Identifier(entry_type.LIST), staged=_STAGED,
-        same=sql.SQL(" AND ").join(sql.SQL("t.{0} = s.{0}").format(k) for k in key)))
-    with conn.cursor(name="import_duplicates") as cursor:
-        cursor.itersize = _CHUNK
-        cursor.execute(sql.SQL("SELECT line, present FROM {} ORDER BY position").format(_DUPLICATES))
-        for line, present in cursor:
-            on_duplicate(line, not present)
-    return conn.execute(sql.SQL("SELECT count(*) FROM {}").format(_DUPLICATES)).fetchone()[0]
-
-
-def insert(conn: psycopg.Connection, entry_type: type, stamp: tuple[str, str], logged: RowsWriter) -> None:
-    """Add the staged rows but the duplicates, in file order, created at
-    stamp[0] by stamp[1], and write what was added to the change log's rows."""
-    conn.execute(sql.SQL("DELETE FROM {} s USING {} d WHERE s.position = d.position").format(_STAGED, _DUPLICATES))
+def insert(conn: psycopg.Connection, entry_type: type, stamp: tuple[str, str]) -> int:
+    """Add the staged rows in file order, created at stamp[0] by stamp[1];
+    returns how many were added. ON CONFLICT DO NOTHING decides which: a row
+    whose key the list has, or an earlier row of the file added, is skipped.
+    The keys added are kept (import_added) to tell the duplicates apart and to
+    read the added rows back; nothing assumes how ids are handed out."""
+    key = sql.SQL(", ").join(map(sql.Identifier, entry_type.KEY))
     own = sql.SQL(", ").join(sql.Identifier(c) for c in table_codec.own_columns(entry_type))
     audit = sql.SQL(", ").join(map(sql.Identifier, ("created_at", "created_by", "reason")))
-    # No ON CONFLICT: no key is there (the chain head's lock kept screening's
-    # writers out), and checking each row for one costs a third more.
+    conn.execute(sql.SQL("CREATE TEMPORARY TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA").format(
+        _ADDED, key, sql.Identifier(entry_type.LIST)))
     # The sequence hands out ids in this order, with gaps where it likes.
-    try:
-        conn.execute(sql.SQL("INSERT INTO {} ({}, {}) SELECT {}, %s, %s, reason FROM {} ORDER BY position").format(
-            sql.Identifier(entry_type.LIST), own, audit, own, _STAGED), stamp)
-    except psycopg.errors.UniqueViolation:
-        raise StoreError(f"the {entry_type.LIST} changed while importing into it, outside screening; "
-                         "nothing was imported, try again") from None
+    return conn.execute(sql.SQL(
+        "WITH added AS (INSERT INTO {table} ({own}, {audit}) SELECT {own}, %s, %s, reason FROM {staged} "
+        "ORDER BY position ON CONFLICT DO NOTHING RETURNING {key}) INSERT INTO {kept} SELECT {key} FROM added").format(
+        table=sql.Identifier(entry_type.LIST), own=own, audit=audit, staged=_STAGED, key=key, kept=_ADDED),
+        stamp).rowcount
+
+
+def report_duplicates(conn: psycopg.Connection, entry_type: type, on_duplicate: Callable[[int, bool], None]) -> None:
+    """Tell of every staged row insert() skipped, in file order, as SQLite
+    does: one whose key was not added at all was in the list before (in_file
+    False); one whose key was added by an earlier row repeats it (in_file
+    True). Nothing is held here: a file of nothing but duplicates is a
+    million of them."""
+    key = [sql.Identifier(c) for c in entry_type.KEY]
+    query = sql.SQL(
+        "SELECT line, added FROM (SELECT s.line, s.position, a.{first} IS NOT NULL AS added, "
+        "row_number() OVER (PARTITION BY {skey} ORDER BY s.position) AS nth "
+        "FROM {staged} s LEFT JOIN {kept} a ON {same}) ranked WHERE NOT added OR nth > 1 ORDER BY position").format(
+        first=key[0], skey=sql.SQL(", ").join(sql.SQL("s.{}").format(k) for k in key), staged=_STAGED, kept=_ADDED,
+        same=sql.SQL(" AND ").join(sql.SQL("a.{0} = s.{0}").format(k) for k in key))
+    with conn.cursor(name="import_duplicates") as cursor:
+        cursor.itersize = _CHUNK
+        cursor.execute(query)
+        for line, in_file in cursor:
+            on_duplicate(line, in_file)
+
+
+def log_rows(conn: psycopg.Connection, entry_type: type, logged: RowsWriter) -> None:
+    """Write what insert() added to the change log's rows, by id."""
     records = _added_records(conn, entry_type)
     try:
         for batch in _batches(records, _CHUNK):
@@ -91,12 +93,11 @@ def insert(conn: psycopg.Connection, entry_type: type, stamp: tuple[str, str], l
 
 
 def _added_records(conn: psycopg.Connection, entry_type: type) -> Iterator[Record]:
-    """The entries just added, by id: the list's rows with a key still staged
-    (every one of them was added, or insert() raised)."""
+    """The entries just added, by id: the list's rows with a key insert() added."""
     columns = table_codec.columns(entry_type)
     query = sql.SQL("SELECT {} FROM {} t JOIN {} s USING ({}) ORDER BY t.id").format(
         sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(c)) for c in columns),
-        sql.Identifier(entry_type.LIST), _STAGED, sql.SQL(", ").join(map(sql.Identifier, entry_type.KEY)))
+        sql.Identifier(entry_type.LIST), _ADDED, sql.SQL(", ").join(map(sql.Identifier, entry_type.KEY)))
     # A server-side cursor: a million rows are read a chunk at a time.
     with conn.cursor(name="import_added") as cursor:
         cursor.itersize = _CHUNK

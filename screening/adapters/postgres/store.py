@@ -77,8 +77,8 @@ class PostgresStore(Store):
         with self._connection("reading the list version") as conn:
             return conn.execute("SELECT version FROM list_version").fetchone()[0]
 
-    def wait_for_change(self, timeout: float) -> None:
-        self._listener.wait(timeout)
+    def wait_for_change(self, timeout: float) -> bool:
+        return self._listener.wait(timeout)
 
     @contextlib.contextmanager
     def read_lists(self) -> Iterator[ListRows]:
@@ -133,15 +133,15 @@ class PostgresStore(Store):
         now = datetime.now(UTC)
         try:
             with self._changing(f"importing into the {table}", lock=False) as (conn, _):
-                staged = imports.stage(conn, entry_type, rows)
+                imports.stage(conn, entry_type, rows)
                 version = change_log.lock_head(conn)
-                added = staged - imports.report_duplicates(conn, entry_type, on_duplicate)
-                # Told before inserting: a dry run or a refused import writes nothing.
+                added = imports.insert(conn, entry_type, (now.isoformat(), change.actor))
+                imports.report_duplicates(conn, entry_type, on_duplicate)
                 details = finish(added)
-                if details is None or not added:
+                if details is None or not added:  # refused, a dry run, or nothing new: rolled back
                     raise _Abandon
                 logged = change_log.RowsWriter(conn, version + 1)
-                imports.insert(conn, entry_type, (now.isoformat(), change.actor), logged)
+                imports.log_rows(conn, entry_type, logged)
                 self._log(conn, version, change, "import", table, 0, details=details, rows=logged, at=now)
         except _Abandon:
             return 0
