@@ -166,11 +166,12 @@ class Store(_Closing):
         to the current version; None when that is more than max_rows rows,
         or holds a baseline: then loading the lists whole is cheaper."""
 
-    def wait_for_change(self, timeout: float) -> None:
-        """Return when the lists may have changed, or after `timeout` seconds.
-        A backend that is told of changes (PostgreSQL's NOTIFY) returns early;
-        this one just waits, and the reloader polls."""
+    def wait_for_change(self, timeout: float) -> bool:
+        """Return True when told the lists changed, or False after `timeout`
+        seconds. A backend that is told of changes (PostgreSQL's NOTIFY)
+        returns early; this one just waits, and the reloader polls."""
         threading.Event().wait(timeout)
+        return False
 
 
 class DecisionLog(_Closing):

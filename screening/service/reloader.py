@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 MAX_DELTA_ROWS = 50_000
 # Entries an overlay may hold before the lists are rebuilt with them as a new base.
 MAX_OVERLAY = 100_000
+# Longest a wait for the store's notice lasts before the reloader looks
+# whether it is stopping: a long reload_interval does not hold up shutdown.
+WAIT_SLICE = 1.0
 # Longest wait between tries while the store is away: a change made when it
 # is back arrives at most this late.
 MAX_BACKOFF = 2.0
@@ -105,11 +108,18 @@ class ListReloader:
     def _run(self) -> None:
         while not self._stopping.is_set():
             if self._failing_since is None:
-                self._store.wait_for_change(self._interval)
+                self._wait_for_change()
             else:
                 self._stopping.wait(self._backoff)
             if not self._stopping.is_set():
                 self.check()
+
+    def _wait_for_change(self) -> None:
+        """Until the store says the lists changed, or `interval` passed, or stop()."""
+        deadline = time.monotonic() + self._interval
+        while not self._stopping.is_set() and (remaining := deadline - time.monotonic()) > 0:
+            if self._store.wait_for_change(min(remaining, WAIT_SLICE)):
+                return
 
     def _failed(self, current: ListSnapshot | None, error: Exception) -> None:
         version = current.version if current else "none"

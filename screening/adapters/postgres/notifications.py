@@ -31,15 +31,16 @@ class Listener:
         self._schema = ""
         self._closed = threading.Event()
 
-    def wait(self, timeout: float) -> None:
-        """Return on a change of this schema's lists, or after `timeout`
+    def wait(self, timeout: float) -> bool:
+        """True on a change of this schema's lists, False after `timeout`
         seconds; never raises. Without a working connection it just waits."""
         deadline = time.monotonic() + timeout
         with self._lock:
             conn = None if self._closed.is_set() else self._connection()
             if conn is not None and self._heard(conn, deadline):
-                return
+                return True
         self._closed.wait(max(0.0, deadline - time.monotonic()))
+        return False
 
     def close(self) -> None:
         self._closed.set()
