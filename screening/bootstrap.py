@@ -135,9 +135,11 @@ def shared_decision_log(settings: Settings) -> bool:
     return is_postgres_url(settings.decision_log or settings.database)
 
 
-def open_decision_log(settings: Settings, mode: str = "rwc") -> DecisionLog:
+def open_decision_log(settings: Settings, mode: str = "rwc", answering: bool = True) -> DecisionLog:
     """The decision log the settings name: PostgreSQL (decision_log, or the
-    database when that is PostgreSQL) or a SQLite file."""
+    database when that is PostgreSQL) or a SQLite file. answering=False: a
+    log that is read or pruned but takes no answers (the CLI's), so on
+    PostgreSQL it opens no spool, which the server may hold."""
     if not shared_decision_log(settings):
         return SqliteDecisionLog(decision_log_path(settings), mode=mode)
     from screening.adapters.postgres.decision_log import PostgresDecisionLog
@@ -145,7 +147,7 @@ def open_decision_log(settings: Settings, mode: str = "rwc") -> DecisionLog:
     return PostgresDecisionLog(settings.decision_log or settings.database, mode=mode,
                                replica=settings.replica or f"{socket.gethostname()}-{os.getpid()}",
                                spool_path=settings.decision_spool, spool_max_decisions=settings.spool_max_decisions,
-                               spool_max_age_seconds=settings.spool_max_age_seconds)
+                               spool_max_age_seconds=settings.spool_max_age_seconds, answering=answering)
 
 
 def decision_log_path(settings: Settings) -> Path:

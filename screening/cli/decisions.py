@@ -32,7 +32,7 @@ def _prune(args, settings: Settings) -> None:
         raise StoreError(f"no decision log at {path}")
     before = time.time() - args.older_than_days * 86400
     when = datetime.fromtimestamp(before).astimezone().isoformat(timespec="seconds")
-    with open_decision_log(settings, mode="ro" if args.dry_run else "rw") as decisions:
+    with open_decision_log(settings, mode="ro" if args.dry_run else "rw", answering=False) as decisions:
         if args.dry_run:
             print(f"would delete {decisions.count_before(before)} decisions made before {when}")
             return

@@ -93,10 +93,12 @@ def _patterns(cli):
                                                                              "json").stdout)]
 
 
-def test_the_decisions_are_pruned_in_postgresql_too(pg):
+def test_the_decisions_are_pruned_in_postgresql_too(pg, tmp_path):
     assert pg("decisions", "prune", "--older-than-days", "30", "--dry-run").stdout.startswith(
         "would delete 0 decisions made before ")
     assert pg("decisions", "prune", "--older-than-days", "30").stdout.startswith("deleted 0 decisions made before ")
+    # The CLI takes no answers: it leaves the spool (and its lock) to the server.
+    assert not (tmp_path / "spool").exists() or not list((tmp_path / "spool").iterdir())
 
 
 def test_a_server_serves_lists_kept_in_postgresql_and_hears_of_changes(pg, postgres_url):

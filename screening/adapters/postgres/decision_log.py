@@ -54,7 +54,8 @@ WRITE_TIMEOUT = "2s"
 class PostgresDecisionLog(DecisionLog):
     def __init__(self, url: str, *, spool_path: str | Path, replica: str = "", mode: str = "rwc",
                  spool_max_decisions: int = SPOOL_MAX_DECISIONS,
-                 spool_max_age_seconds: float = SPOOL_MAX_AGE_SECONDS, max_batch: int = MAX_BATCH):
+                 spool_max_age_seconds: float = SPOOL_MAX_AGE_SECONDS, max_batch: int = MAX_BATCH,
+                 answering: bool = True):
         """url: postgresql://...; spool_path: this replica's own spool file
         (its folder is made 0700); replica: this replica's name in the log
         (default host:pid, unique per process); mode: "rwc" migrates the
@@ -72,7 +73,7 @@ class PostgresDecisionLog(DecisionLog):
         self._tail = Tail(self.replica)
         self._writer: GroupCommit | None = None
         self._spool: Spool | None = None
-        if mode != "ro":
+        if mode != "ro" and answering:  # the CLI's prune reads and deletes: no writer, no spool
             try:
                 self._spool = Spool(spool_path)
                 self._writer = GroupCommit(lambda: _writer_connection(url), self._spool, self.replica,
