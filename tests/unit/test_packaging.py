@@ -5,6 +5,8 @@ import fnmatch
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -20,8 +22,9 @@ def test_every_data_file_is_in_package_data():
     assert missing == [], f"add these to [tool.setuptools.package-data]: {missing}"
 
 
-def test_every_migration_folder_is_a_package():
-    folders = [folder for folder in (ROOT / "screening" / "adapters" / "sqlite" / "schema").iterdir()
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_every_migration_folder_is_a_package(backend):
+    folders = [folder for folder in (ROOT / "screening" / "adapters" / backend / "schema").iterdir()
                if folder.is_dir() and folder.name != "__pycache__"]
     assert sorted(folder.name for folder in folders) == ["decisions", "lists"]
     for folder in folders:
