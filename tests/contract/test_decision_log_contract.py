@@ -15,15 +15,11 @@ import pytest
 from screening.adapters.metrics import MeteredDecisionLog, ScreeningMetrics
 from screening.adapters.sqlite.decision_log import SqliteDecisionLog
 from screening.domain.behaviour import Attempt
-from screening.domain.engine import ScreeningEngine
-from screening.domain.lists import Allowlist, ListSnapshot, NumberTable
-from screening.domain.model import Decision, PrivilegedKind, Reason, ScreenRequest
-from screening.domain.policy import build_policy_set
+from screening.domain.model import Decision, Reason
 from screening.service.retention import DecisionPruner
 from screening.service.screener import CallScreener
 
-FAMILY, LAWYER = 6281234567890, 62215551234
-POLICY = {"velocity": {"max_attempts": 3, "window_seconds": 600}}
+from decision_calls import FAMILY, LAWYER, call, engine
 
 
 # The backends the contract runs on: add one here and every test runs on it too.
@@ -85,15 +81,6 @@ def reopen(backend):
 @pytest.fixture
 def log(reopen):
     return reopen()
-
-
-def engine():
-    lists = ListSnapshot(4, Allowlist([("A-1", FAMILY, 1, "")]), NumberTable([(LAWYER, 2, PrivilegedKind.ATTORNEY)]))
-    return ScreeningEngine(build_policy_set(POLICY), lists)
-
-
-def call(call_id, number=f"+{FAMILY}", inmate="A-1"):
-    return ScreenRequest(call_id, "LP-A", inmate, number, station_id="K-7", called_party_name="Ibu Siti")
 
 
 def answer(call_id, at=None, decision=None, **fields):

@@ -10,7 +10,7 @@ from screening.service.log_watch import LogWatch
 from screening.service.ports import LogHealth
 from screening.service.screener import CallScreener
 
-from contract.test_decision_log_contract import FAMILY, engine
+from decision_calls import FAMILY, engine
 
 
 class ScriptedLog(SqliteDecisionLog):

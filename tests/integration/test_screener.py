@@ -12,7 +12,7 @@ from screening.domain.model import Reason
 from screening.service.ports import LogUnavailable
 from screening.service.screener import CallScreener
 
-from contract.test_decision_log_contract import FAMILY, call, engine
+from decision_calls import FAMILY, call, engine
 
 
 class GatedLog(SqliteDecisionLog):
