@@ -94,7 +94,9 @@ def throughput(args, url: str, ports: list[int], probes) -> tuple[str, ...]:
     before = decisions(url)
     start_at = time.perf_counter() + 0.5
     results = multiprocessing.Queue()
-    workers = [multiprocessing.Process(target=client, args=(n, ports[n % len(ports)], probes, args, args.in_flight,
+    # Client numbers differ between runs: their call_ids must too, or the second run would be retries.
+    workers = [multiprocessing.Process(target=client, args=(1000 * len(ports) + n, ports[n % len(ports)], probes, args,
+                                                            args.in_flight,
                                                             start_at, results))
                for n in range(args.clients)]
     for worker in workers:
