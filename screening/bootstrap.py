@@ -27,6 +27,9 @@ from screening.service.log_watch import LogWatch
 from screening.service.ports import DecisionLog, LogHealth, Store
 
 log = logging.getLogger("screening")
+# The health service's name for the decision log's database: NOT_SERVING
+# while it is away (the replica spools and still answers).
+DECISION_LOG_HEALTH = "screening.decision_log"
 
 
 def build_checker(settings: Settings, store: Store) -> tuple[ScreeningEngine, RecentCalls]:
@@ -63,6 +66,7 @@ class Service:
         self.metrics.log_health(health)
         if not self.stopping:
             self.server.set_serving(not health.failing_closed)
+            self.server.set_detail(DECISION_LOG_HEALTH, health.reachable)
 
     def stop(self, grace: float) -> None:
         self.stopping = True
@@ -105,6 +109,7 @@ def start_service(settings: Settings) -> Service:
         server.set_serving(True)
         reloader.start()
         if shared_decision_log(settings):
+            server.set_detail(DECISION_LOG_HEALTH, True)  # it was just opened
             service.watch = LogWatch(screener, decisions, on_health=service.log_health)
             service.watch.start()
         if settings.decision_retention_days:

@@ -139,9 +139,9 @@ def test_two_replicas_starting_at_once_on_an_empty_database_migrate_it_once(post
             server.stop()
 
 
-def health(server):
+def health(server, service=""):
     stub = health_pb2_grpc.HealthStub(server.channel)
-    return stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=5).status
+    return stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=5).status
 
 
 def test_a_replica_answers_while_the_database_is_away_and_loses_no_decision(private_postgres, replicas, tmp_path):
@@ -160,11 +160,13 @@ def test_a_replica_answers_while_the_database_is_away_and_loses_no_decision(priv
     assert wait_for(lambda: metric(server, "screening_decision_log_reachable") == 0)
     assert metric(server, "screening_decision_spool_decisions") == 20
     assert health(server) == health_pb2.HealthCheckResponse.SERVING
+    assert health(server, "screening.decision_log") == health_pb2.HealthCheckResponse.NOT_SERVING
     spool = tmp_path / "a.spool"
     assert spool.exists() and spool.stat().st_mode & 0o777 == 0o600
     private_postgres.start()
     assert wait_for(lambda: metric(server, "screening_decision_spool_decisions") == 0, timeout=30)
     assert metric(server, "screening_decision_log_reachable") == 1
+    assert wait_for(lambda: health(server, "screening.decision_log") == health_pb2.HealthCheckResponse.SERVING)
     with psycopg.connect(url) as conn:
         stored = conn.execute("SELECT call_id FROM decisions ORDER BY at, id").fetchall()
     assert [c for (c,) in stored] == [f"before-{i}" for i in range(3)] + [f"during-{i}" for i in range(20)]

@@ -62,6 +62,12 @@ class GrpcServer:
         for service in ("", SERVICE_NAME):
             self.health.set(service, status)
 
+    def set_detail(self, component: str, serving: bool) -> None:
+        """The health of one part, under its own name (e.g. "screening.decision_log"):
+        operators and probes can ask for it; load balancers ask for "" only."""
+        status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+        self.health.set(component, status)
+
     def stop(self, grace: float) -> None:
         """NOT_SERVING first, so balancers move away, then drain calls in flight."""
         self.health.enter_graceful_shutdown()
