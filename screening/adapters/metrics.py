@@ -22,7 +22,7 @@ from screening.domain.behaviour import Attempt
 from screening.domain.errors import InvalidRequest, ListsNotLoaded
 from screening.domain.lists import ListSnapshot
 from screening.domain.model import Decision, Reason, ScreenRequest, Screening
-from screening.service.ports import PRUNE_BATCH, DecisionLog, LogHealth, LogUnavailable
+from screening.service.ports import PRUNE_BATCH, DecisionLog, DecisionQuery, LogHealth, LogUnavailable
 
 # Screening itself takes tens of microseconds; the buckets resolve that range.
 _LATENCY_BUCKETS = (0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1)
@@ -134,6 +134,9 @@ class MeteredDecisionLog(DecisionLog):
 
     def count_before(self, before: float) -> int:
         return self._log.count_before(before)
+
+    def search(self, query: DecisionQuery):
+        return self._log.search(query)
 
     def attempts_by_others(self) -> list[Attempt]:
         return self._log.attempts_by_others()

@@ -146,3 +146,16 @@ def _international_digits(body: str, raw: str, region: str) -> str:
     if not any(int(digits[:n]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE for n in (1, 2, 3) if n <= len(digits)):
         raise InvalidEntry(f"{raw!r}: a prefix needs at least a whole country code (+62..., +1..., +234...)")
     return digits
+
+
+def key_ranges(pattern: Pattern) -> list[tuple[int, int]]:
+    """The numbers a pattern covers as ranges [low, high) of lookup keys
+    (E.164 digits as an int): how a store finds them with an index. A prefix
+    without a length covers every length up to MAX_DIGITS."""
+    ranges = []
+    for rule in pattern.rules:
+        lengths = [rule.length] if rule.length else range(max(len(rule.prefix), 1), MAX_DIGITS + 1)
+        for length in lengths:
+            scale = 10 ** (length - len(rule.prefix))
+            ranges.append((int(rule.prefix or "0") * scale, (int(rule.prefix or "0") + 1) * scale))
+    return sorted(ranges)

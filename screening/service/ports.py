@@ -74,6 +74,22 @@ class AuditView:
     records: Callable[[str], Iterator[Record]]  # a list's table, by id
 
 
+@dataclass(frozen=True)
+class DecisionQuery:
+    """What DecisionLog.search looks for; every filter set must hold (AND).
+    service.investigations builds one from what staff type."""
+
+    number_keys: tuple[tuple[int, int], ...] = ()  # [low, high) lookup-key ranges; () = any number
+    inmate: str = ""
+    facility: str = ""
+    station: str = ""
+    decision: str = ""  # a Decision name
+    reason: str = ""  # a Reason name: some finding has it
+    entry: str = ""  # "blocklist:42": some finding names that entry
+    since: float | None = None  # Unix time, inclusive
+    until: float | None = None  # Unix time, exclusive
+
+
 class _Closing(ABC):
     """Closed when done, also as a context manager."""
 
@@ -200,6 +216,12 @@ class DecisionLog(_Closing):
     @abstractmethod
     def count_before(self, before: float) -> int:
         """How many decisions were made before `before`."""
+
+    @abstractmethod
+    def search(self, query: DecisionQuery) -> Iterator[dict[str, Any]]:
+        """Decisions matching every filter of the query (service.investigations),
+        oldest first, as prune archives them (a dict of the log's columns,
+        findings as a list), read a batch at a time."""
 
     def attempts_by_others(self) -> list[Attempt]:
         """Attempts other processes logged since the last call (the first

@@ -15,7 +15,9 @@ import pytest
 from screening.adapters.metrics import MeteredDecisionLog, ScreeningMetrics
 from screening.adapters.sqlite.decision_log import SqliteDecisionLog
 from screening.domain.behaviour import Attempt
-from screening.domain.model import Decision, Reason
+from screening.domain.model import Decision, Reason, ScreenRequest
+from screening.service.investigations import decision_query, search_decisions
+from screening.service.ports import DecisionQuery, StoreError
 from screening.service.retention import DecisionPruner
 from screening.service.screener import CallScreener
 
@@ -311,3 +313,61 @@ def test_the_metered_log_passes_the_other_replicas_and_health_through(backend, r
 def test_a_healthy_log_says_so(log):
     health = log.health()
     assert health.reachable and not health.failing_closed and health.spooled == 0
+
+
+def seeded(log):
+    """Six decisions with known answers: two inmates, two facilities, kiosks, numbers."""
+    calls = [("s-1", "LP-A", "K-1", "A-1", f"+{FAMILY}", "Ibu Siti"),
+             ("s-2", "LP-A", "K-1", "A-1", "+6285712345678", "Pak Joko"),
+             ("s-3", "LP-B", "K-9", "B-7", "+6285712345679", "Pak Joko"),
+             ("s-4", "LP-B", "K-9", "B-7", f"+{LAWYER}", "LBH Jakarta"),
+             ("s-5", "LP-A", "K-2", "A-1", "+6285712345678", ""),
+             ("s-6", "LP-B", "K-9", "B-7", "0857-1234-5678", "")]
+    made = engine()
+    for n, (call_id, facility, station, inmate, number, name) in enumerate(calls):
+        request = ScreenRequest(call_id, facility, inmate, number, station_id=station, called_party_name=name)
+        screening = dataclasses.replace(made.screen(request), at=1_800_000_000.0 + n * 60)
+        log.append(request, screening)
+
+
+def found(log, region="ID", **filters):
+    return [d["call_id"] for d in search_decisions(log, decision_query(region, **filters))]
+
+
+def test_search_filters_combine_and_answer_from_the_log(log):
+    seeded(log)
+    assert found(log) == ["s-1", "s-2", "s-3", "s-4", "s-5", "s-6"]
+    assert found(log, number="0857-1234-5678") == ["s-2", "s-5", "s-6"]  # any form, normalized first
+    assert found(log, number="+6285712345*") == ["s-2", "s-3", "s-5", "s-6"]  # a pattern
+    assert found(log, number="+62857123456??") == ["s-2", "s-3", "s-5", "s-6"]
+    assert found(log, inmate="A-1") == ["s-1", "s-2", "s-5"]
+    assert found(log, facility="LP-B", station="K-9") == ["s-3", "s-4", "s-6"]
+    assert found(log, decision="deny", facility="LP-A") == ["s-2", "s-5"]
+    assert found(log, reason="not_on_allowlist", inmate="B-7") == ["s-3", "s-6"]
+    assert found(log, reason="allowlisted") == ["s-1"]
+    assert found(log, since=1_800_000_060.0, until=1_800_000_180.0) == ["s-2", "s-3"]
+    assert found(log, number="+6285712345678", inmate="A-1", since=1_800_000_100.0) == ["s-5"]
+    assert found(log, inmate="nobody") == []
+
+
+def test_search_by_entry_finds_every_attempt_that_hit_it(log):
+    seeded(log)
+    entries = {f["entry_id"] for d in log.search(DecisionQuery()) for f in d["findings"] if f["entry_id"]}
+    allowlisted = next(e for e in entries if e.startswith("allowlist:"))
+    assert found(log, entry=allowlisted) == ["s-1"]
+    assert found(log, entry="blocklist:999") == []
+
+
+def test_a_privileged_call_shows_neither_number_nor_name(log):
+    seeded(log)
+    [lawyer] = search_decisions(log, DecisionQuery(inmate="B-7", decision="ALLOW"))
+    assert lawyer["call_id"] == "s-4" and not lawyer["record"]
+    assert lawyer["normalized_number"] == lawyer["dialed_number"] == lawyer["called_party_name"] == ""
+    assert found(log, number=f"+{LAWYER}") == []  # not even findable by its number
+
+
+def test_search_refuses_what_it_cannot_read(log):
+    for filters, message in (({"number": "+62*8"}, "--number"), ({"decision": "maybe"}, "--decision"),
+                             ({"reason": "hunch"}, "--reason")):
+        with pytest.raises(StoreError, match=message):
+            found(log, **filters)

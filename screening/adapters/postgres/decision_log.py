@@ -15,7 +15,7 @@ import os
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg_pool import PoolTimeout
@@ -29,7 +29,8 @@ from screening.adapters.postgres.spool import Spool
 from screening.adapters.postgres.tail import Tail
 from screening.domain.behaviour import Attempt
 from screening.domain.model import ScreenRequest, Screening
-from screening.service.ports import PRUNE_BATCH, Archive, DecisionLog, LogHealth, StoreError
+from screening.adapters import decision_search
+from screening.service.ports import PRUNE_BATCH, Archive, DecisionLog, DecisionQuery, LogHealth, StoreError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -177,6 +178,11 @@ class PostgresDecisionLog(DecisionLog):
                           ([row[0] for row in rows],), fetch=False)
             deleted += len(rows)
 
+    def search(self, query: DecisionQuery) -> Iterator[dict[str, Any]]:
+        self._check_open()
+        return decision_search.pages(query, "%s", _finding_has,
+                                     lambda sql, params: self._execute("searching decisions", sql, tuple(params)))
+
     def count_before(self, before: float) -> int:
         self._check_open()
         return self._execute("counting old decisions", "SELECT count(*) FROM decisions WHERE at < %s",
@@ -236,3 +242,8 @@ def _writer_connection(url: str) -> psycopg.Connection:
         conn.close()
         raise database_error("preparing the decision log's writer", error) from None
     return conn
+
+
+def _finding_has(field: int) -> str:
+    # field is this module's own int, not request data.
+    return f"EXISTS (SELECT 1 FROM jsonb_array_elements(findings::jsonb) f WHERE f->>{int(field)} = %s)"

@@ -13,10 +13,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from screening.domain.behaviour import Attempt
 from screening.domain.model import ScreenRequest, Screening
-from screening.service.ports import PRUNE_BATCH, Archive, DecisionLog
+from screening.service.ports import PRUNE_BATCH, Archive, DecisionLog, DecisionQuery
+from screening.adapters import decision_search
 from screening.adapters.sqlite.store import create_private_file
 from screening.adapters.sqlite import connection
 from screening.adapters.sqlite.migrations import bundled_migrations
@@ -77,6 +79,18 @@ class SqliteDecisionLog(DecisionLog):
                                    (rows[0][0], rows[-1][0], before))
             deleted += len(rows)
 
+    def search(self, query: DecisionQuery) -> Iterator[dict[str, Any]]:
+        def fetch(sql: str, params: list) -> list[tuple]:
+            with self._lock:
+                return self._conn.execute(sql, params).fetchall()
+
+        return decision_search.pages(query, "?", _finding_has, fetch)
+
     def count_before(self, before: float) -> int:
         with self._lock:
             return self._conn.execute("SELECT count(*) FROM decisions WHERE at < ?", (before,)).fetchone()[0]
+
+
+def _finding_has(field: int) -> str:
+    # field is this module's own int, not request data.
+    return f"EXISTS (SELECT 1 FROM json_each(findings) WHERE json_extract(value, '$[{int(field)}]') = ?)"

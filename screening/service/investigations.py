@@ -1,0 +1,49 @@
+"""Decision search for investigators: who tried to call this number, what
+did this inmate dial, what hit that list entry. Filters combine (AND); each
+is answered by the decision log's indexes, not a scan of every decision.
+
+A privileged call keeps its promise here too: no number and no called
+party's name comes out (search_decisions blanks them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from screening.domain.errors import InvalidEntry
+from screening.domain.model import Decision, Reason
+from screening.domain.patterns import key_ranges, parse_pattern
+from screening.service.ports import DecisionLog, DecisionQuery, StoreError
+
+
+def decision_query(region: str, number: str = "", decision: str = "", reason: str = "", **fields: Any) -> DecisionQuery:
+    """A query from what staff type: a number in any form or a pattern
+    (+62812345*, 0812-3456-78??, a range), names in any case."""
+    keys: tuple[tuple[int, int], ...] = ()
+    if number:
+        try:
+            keys = tuple(key_ranges(parse_pattern(number, region)))
+        except InvalidEntry as error:
+            raise StoreError(f"--number: {error}") from None
+    return DecisionQuery(number_keys=keys, decision=_member(Decision, "decision", decision),
+                         reason=_member(Reason, "reason", reason), **fields)
+
+
+def search_decisions(log: DecisionLog, query: DecisionQuery) -> Iterator[dict[str, Any]]:
+    """The matching decisions, oldest first, as the log archives them,
+    privileged calls without their number or called party's name."""
+    for decision in log.search(query):
+        if not decision["record"]:
+            decision = {**decision, "dialed_number": "", "normalized_number": "", "called_party_name": ""}
+        yield decision
+
+
+def _member(kind, name: str, value: str) -> str:
+    if not value:
+        return ""
+    wanted = value.strip().upper().replace("-", "_")
+    if wanted not in kind.__members__ or wanted == "UNSPECIFIED":
+        known = ", ".join(m.lower() for m in kind.__members__ if m != "UNSPECIFIED")
+        raise StoreError(f"--{name}: {value!r} is not one of {known}")
+    return wanted
