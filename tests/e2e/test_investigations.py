@@ -1,0 +1,76 @@
+"""`screening decisions list` on a decision log a real server wrote, on
+both backends: filters, formats, and privileged calls that show nothing."""
+
+import csv
+import io
+import json
+
+import pytest
+
+from conftest import Cli, ServerProcess
+
+pytestmark = pytest.mark.e2e
+
+FAMILY, FRAUD, LAWYER = "+6281234567890", "+6285712345678", "+62215551234"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def served(request, tmp_path):
+    """(cli, server) on a fresh database of the backend, lists seeded, five calls placed."""
+    if request.param == "sqlite":
+        cli = request.getfixturevalue("cli")
+        env = {}
+    else:
+        url = request.getfixturevalue("postgres_url")
+        cli = Cli(url)
+        cli("init")
+        env = {"SCREENING_DECISION_SPOOL": str(tmp_path / "spool" / "decisions.spool")}
+    cli("allowlist", "add", "A-1", FAMILY, "--name", "Ibu Siti", "--reason", "registered at visit")
+    cli("privileged", "add", LAWYER, "--name", "LBH Jakarta", "--kind", "legal-aid", "--reason", "legal aid")
+    cli("blocklist", "add", FRAUD, "--category", "fraud", "--reason", "police report LP/B/123/XI/2026")
+    server = ServerProcess(cli.database, env=env)
+    try:
+        server.screen(FAMILY, inmate="A-1", call_id="c-1", called_party_name="Ibu Siti")
+        server.screen("0857-1234-5678", inmate="A-1", call_id="c-2", called_party_name="Mama")
+        server.screen(FRAUD, inmate="B-2", facility="LP-SALEMBA", call_id="c-3")
+        server.screen(LAWYER, inmate="B-2", facility="LP-SALEMBA", call_id="c-4", called_party_name="Pak Pengacara")
+        server.screen("+6281111111111", inmate="B-2", facility="LP-SALEMBA", call_id="c-5")
+    finally:
+        server.stop()
+    return cli
+
+
+def ids(cli, *filters):
+    out = cli("decisions", "list", "--format", "jsonl", *filters).stdout
+    return [json.loads(line)["call_id"] for line in out.splitlines()]
+
+
+def test_filters_combine(served):
+    assert ids(served) == ["c-1", "c-2", "c-3", "c-4", "c-5"]
+    assert ids(served, "--number", "0857 1234 5678") == ["c-2", "c-3"]
+    assert ids(served, "--number", "+62857*") == ["c-2", "c-3"]
+    assert ids(served, "--inmate", "B-2", "--decision", "deny") == ["c-3", "c-5"]
+    assert ids(served, "--facility", "LP-SALEMBA", "--reason", "blocked_number") == ["c-3"]
+    assert ids(served, "--entry", "blocklist:1") == ["c-2", "c-3"]
+    assert ids(served, "--since", "2000-01-01", "--until", "2000-01-02") == []
+
+
+def test_formats_and_the_privileged_call(served):
+    table = served("decisions", "list", "--inmate", "B-2").stdout
+    assert table.splitlines()[0].split()[:3] == ["TIME", "FACILITY_ID", "STATION_ID"]
+    assert "+62215551234" not in table and "Pengacara" not in table
+    rows = list(csv.DictReader(io.StringIO(served("decisions", "list", "--format", "csv", "--inmate", "B-2").stdout)))
+    assert [r["call_id"] for r in rows] == ["c-3", "c-4", "c-5"]
+    assert rows[1]["normalized_number"] == rows[1]["called_party_name"] == "" and rows[1]["decision"] == "ALLOW"
+    whole = json.loads(served("decisions", "list", "--format", "json", "--number", FRAUD).stdout)
+    assert [d["call_id"] for d in whole] == ["c-2", "c-3"]
+    assert whole[0]["findings"][0]["reason"] == "BLOCKED_NUMBER"
+    for output in (served("decisions", "list", "--format", fmt).stdout for fmt in ("table", "csv", "json", "jsonl")):
+        assert "Pengacara" not in output and "+62215551234" not in output
+
+
+def test_a_bad_filter_is_one_clear_line(served):
+    result = served("decisions", "list", "--decision", "maybe", check=False)
+    assert result.returncode != 0 and "--decision: 'maybe' is not one of allow, review, deny" in result.stderr
+    result = served("decisions", "list", "--since", "yesterday", check=False)
+    assert result.returncode != 0 and "not an ISO 8601 time" in result.stderr
