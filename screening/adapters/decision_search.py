@@ -19,10 +19,10 @@ PAGE = 1000
 REASON, ENTRY = 0, 3
 
 
-def where(query: DecisionQuery, mark: str, finding_has: Callable[[int], str]) -> tuple[str, list]:
+def where(query: DecisionQuery, mark: str, finding_has: Callable[[int, int], str]) -> tuple[str, list]:
     """The WHERE clause (SQL of this module's own, never request data) and
-    its parameters. finding_has(i): SQL true when some finding's i-th field
-    equals the next parameter."""
+    its parameters. finding_has(i, n): SQL true when some finding's i-th
+    field equals one of the next n parameters."""
     clauses, params = [], []
     if query.number_keys:
         clauses.append("(" + " OR ".join(f"(number_key >= {mark} AND number_key < {mark})"
@@ -37,14 +37,14 @@ def where(query: DecisionQuery, mark: str, finding_has: Callable[[int], str]) ->
         if value is not None:
             clauses.append(condition)
             params.append(value)
-    for field, value in ((REASON, query.reason), (ENTRY, query.entry)):
-        if value:
-            clauses.append(finding_has(field))
-            params.append(value)
+    for field, values in ((REASON, (query.reason,) if query.reason else ()), (ENTRY, query.entries)):
+        if values:
+            clauses.append(finding_has(field, len(values)))
+            params += values
     return " AND ".join(clauses) or "1 = 1", params
 
 
-def pages(query: DecisionQuery, mark: str, finding_has: Callable[[int], str],
+def pages(query: DecisionQuery, mark: str, finding_has: Callable[[int, int], str],
           fetch: Callable[[str, list], list[tuple]]) -> Iterator[dict[str, Any]]:
     """Every matching decision, by id, a page at a time; fetch(sql, params) runs one query."""
     condition, params = where(query, mark, finding_has)

@@ -34,6 +34,8 @@ def register(commands: argparse._SubParsersAction, parents: Parents) -> None:
     search.add_argument("--decision", help="allow, review or deny")
     search.add_argument("--reason", help="a finding's reason, e.g. blocked_number, velocity")
     search.add_argument("--entry", help="a list entry, e.g. blocklist:42: every attempt that hit it")
+    search.add_argument("--source", help="a police report (a blocklist entry's source): every attempt that hit "
+                                         "one of its entries")
     search.add_argument("--since", type=_moment, help="from this time on (ISO 8601, e.g. 2026-11-30 or 2026-11-30T08:00+07:00)")
     search.add_argument("--until", type=_moment, help="before this time (ISO 8601)")
     search.add_argument("--format", choices=("table", "csv", "json", "jsonl"), default="table")
@@ -56,10 +58,14 @@ def _list(args, settings: Settings) -> None:
     from screening.bootstrap import decision_log_path, open_decision_log, shared_decision_log
     from screening.service.investigations import decision_query, search_decisions
 
-    query = decision_query(settings.policies().for_facility(args.facility or "").region, number=args.number or "",
-                           decision=args.decision or "", reason=args.reason or "", inmate=args.inmate or "",
-                           facility=args.facility or "", station=args.station or "", entry=args.entry or "",
-                           since=args.since, until=args.until)
+    from screening.cli.stores import reading
+
+    with reading(settings) if args.source else contextlib.nullcontext() as store:
+        query = decision_query(settings.policies().for_facility(args.facility or "").region,
+                               number=args.number or "", decision=args.decision or "", reason=args.reason or "",
+                               inmate=args.inmate or "", facility=args.facility or "", station=args.station or "",
+                               entry=args.entry or "", source=args.source or "", store=store,
+                               since=args.since, until=args.until)
     if not shared_decision_log(settings) and not (path := decision_log_path(settings)).exists():
         raise StoreError(f"no decision log at {path}")
     with open_decision_log(settings, mode="ro", answering=False) as decisions:

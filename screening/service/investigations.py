@@ -14,20 +14,38 @@ from typing import Any
 from screening.domain.errors import InvalidEntry
 from screening.domain.model import Decision, Reason
 from screening.domain.patterns import key_ranges, parse_pattern
-from screening.service.ports import DecisionLog, DecisionQuery, StoreError
+from screening.domain.entries import BlockEntry
+from screening.service.ports import DecisionLog, DecisionQuery, Store, StoreError
 
 
-def decision_query(region: str, number: str = "", decision: str = "", reason: str = "", **fields: Any) -> DecisionQuery:
+def decision_query(region: str, number: str = "", decision: str = "", reason: str = "", entry: str = "",
+                   source: str = "", store: Store | None = None, **fields: Any) -> DecisionQuery:
     """A query from what staff type: a number in any form or a pattern
-    (+62812345*, 0812-3456-78??, a range), names in any case."""
+    (+62812345*, 0812-3456-78??, a range), names in any case, an entry
+    ("blocklist:42"), a source (a police report: every blocklist entry
+    from it, as the store holds them now)."""
     keys: tuple[tuple[int, int], ...] = ()
     if number:
         try:
             keys = tuple(key_ranges(parse_pattern(number, region)))
         except InvalidEntry as error:
             raise StoreError(f"--number: {error}") from None
+    if entry and source:
+        raise StoreError("--entry and --source: give one of them (a report's entries include the one you want)")
+    entries = _from_source(store, source) if source else (entry,) if entry else ()
     return DecisionQuery(number_keys=keys, decision=_member(Decision, "decision", decision),
-                         reason=_member(Reason, "reason", reason), **fields)
+                         reason=_member(Reason, "reason", reason), entries=entries, **fields)
+
+
+def _from_source(store: Store | None, source: str) -> tuple[str, ...]:
+    if store is None:
+        raise StoreError("--source needs the lists, to find the entries from that report")
+    # Findings name entries as LIST:ID (domain.model.Finding.entry_id).
+    found = tuple(f"{BlockEntry.LIST}:{entry.id}" for entry in store.entries(BlockEntry, source=source))
+    if not found:
+        raise StoreError(f"--source: no blocklist entry has the source {source!r} (screening blocklist list shows "
+                         "each entry's source)")
+    return found
 
 
 def search_decisions(log: DecisionLog, query: DecisionQuery) -> Iterator[dict[str, Any]]:

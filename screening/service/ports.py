@@ -85,7 +85,7 @@ class DecisionQuery:
     station: str = ""
     decision: str = ""  # a Decision name
     reason: str = ""  # a Reason name: some finding has it
-    entry: str = ""  # "blocklist:42": some finding names that entry
+    entries: tuple[str, ...] = ()  # ("blocklist:42", ...): some finding names one of them; () = any
     since: float | None = None  # Unix time, inclusive
     until: float | None = None  # Unix time, exclusive
 

@@ -27,7 +27,11 @@ def served(request, tmp_path):
         env = {"SCREENING_DECISION_SPOOL": str(tmp_path / "spool" / "decisions.spool")}
     cli("allowlist", "add", "A-1", FAMILY, "--name", "Ibu Siti", "--reason", "registered at visit")
     cli("privileged", "add", LAWYER, "--name", "LBH Jakarta", "--kind", "legal-aid", "--reason", "legal aid")
-    cli("blocklist", "add", FRAUD, "--category", "fraud", "--reason", "police report LP/B/123/XI/2026")
+    cli("blocklist", "add", FRAUD, "--category", "fraud", "--source", "LP/B/123/XI/2026", "--reason", "police report")
+    cli("blocklist", "add", "+6281111111111", "--category", "fraud", "--source", "LP/B/123/XI/2026",
+        "--reason", "police report")
+    cli("blocklist", "add", "+6281999999999", "--category", "fraud", "--source", "LP/B/124/XI/2026",
+        "--reason", "another report")
     server = ServerProcess(cli.database, env=env)
     try:
         server.screen(FAMILY, inmate="A-1", call_id="c-1", called_party_name="Ibu Siti")
@@ -50,9 +54,13 @@ def test_filters_combine(served):
     assert ids(served, "--number", "0857 1234 5678") == ["c-2", "c-3"]
     assert ids(served, "--number", "+62857*") == ["c-2", "c-3"]
     assert ids(served, "--inmate", "B-2", "--decision", "deny") == ["c-3", "c-5"]
-    assert ids(served, "--facility", "LP-SALEMBA", "--reason", "blocked_number") == ["c-3"]
+    assert ids(served, "--facility", "LP-SALEMBA", "--reason", "blocked_number") == ["c-3", "c-5"]
+    assert ids(served, "--facility", "LP-SALEMBA", "--reason", "blocked_number", "--number", "+6281*") == ["c-5"]
     assert ids(served, "--entry", "blocklist:1") == ["c-2", "c-3"]
     assert ids(served, "--since", "2000-01-01", "--until", "2000-01-02") == []
+    assert ids(served, "--source", "LP/B/123/XI/2026") == ["c-2", "c-3", "c-5"]  # which of its numbers were dialled
+    assert ids(served, "--source", "LP/B/124/XI/2026") == []
+    assert ids(served, "--source", "LP/B/123/XI/2026", "--inmate", "B-2") == ["c-3", "c-5"]
 
 
 def test_formats_and_the_privileged_call(served):
@@ -74,3 +82,5 @@ def test_a_bad_filter_is_one_clear_line(served):
     assert result.returncode != 0 and "--decision: 'maybe' is not one of allow, review, deny" in result.stderr
     result = served("decisions", "list", "--since", "yesterday", check=False)
     assert result.returncode != 0 and "not an ISO 8601 time" in result.stderr
+    result = served("decisions", "list", "--source", "LP/B/999/XI/2026", check=False)
+    assert result.returncode != 0 and "no blocklist entry has the source 'LP/B/999/XI/2026'" in result.stderr

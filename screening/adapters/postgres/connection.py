@@ -7,7 +7,7 @@ from __future__ import annotations
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from screening.adapters.postgres.urls import SCHEMES, is_postgres_url, shown  # noqa: F401 (re-exported)
+from screening.adapters.postgres.urls import shown
 from screening.service.ports import StoreError
 
 CONNECT_TIMEOUT = 5  # seconds: a replica that cannot reach the database says so soon

@@ -244,6 +244,7 @@ def _writer_connection(url: str) -> psycopg.Connection:
     return conn
 
 
-def _finding_has(field: int) -> str:
-    # field is this module's own int, not request data.
-    return f"EXISTS (SELECT 1 FROM jsonb_array_elements(findings::jsonb) f WHERE f->>{int(field)} = %s)"
+def _finding_has(field: int, count: int) -> str:
+    # field and count are ints of this module's own, not request data.
+    marks = ", ".join(["%s"] * int(count))
+    return f"EXISTS (SELECT 1 FROM jsonb_array_elements(findings::jsonb) f WHERE f->>{int(field)} IN ({marks}))"

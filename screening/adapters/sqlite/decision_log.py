@@ -91,6 +91,7 @@ class SqliteDecisionLog(DecisionLog):
             return self._conn.execute("SELECT count(*) FROM decisions WHERE at < ?", (before,)).fetchone()[0]
 
 
-def _finding_has(field: int) -> str:
-    # field is this module's own int, not request data.
-    return f"EXISTS (SELECT 1 FROM json_each(findings) WHERE json_extract(value, '$[{int(field)}]') = ?)"
+def _finding_has(field: int, count: int) -> str:
+    # field and count are ints of this module's own, not request data.
+    marks = ", ".join("?" * int(count))
+    return f"EXISTS (SELECT 1 FROM json_each(findings) WHERE json_extract(value, '$[{int(field)}]') IN ({marks}))"
