@@ -6,6 +6,7 @@ import threading
 import time
 import urllib.request
 
+import grpc
 import psycopg
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -170,7 +171,7 @@ def test_a_replica_answers_while_the_database_is_away_and_loses_no_decision(priv
     with psycopg.connect(url) as conn:
         stored = conn.execute("SELECT call_id FROM decisions ORDER BY at, id").fetchall()
     assert [c for (c,) in stored] == [f"before-{i}" for i in range(3)] + [f"during-{i}" for i in range(20)]
-    assert len(before) == 3
+    assert all(answer.decision == pb.DECISION_ALLOW for answer in before)
     # And list changes flow again.
     cli("blocklist", "add", FAMILY, "--category", "fraud", "--reason", "number taken over")
     assert wait_for(lambda: server.screen(FAMILY).decision == pb.DECISION_DENY, timeout=20)
@@ -184,8 +185,6 @@ def test_past_the_spools_bound_the_replica_refuses_calls_and_says_so(private_pos
     private_postgres.stop()
     for i in range(5):
         server.screen(FAMILY, call_id=f"during-{i}")
-    import grpc
-
     with pytest.raises(grpc.RpcError) as refused:
         server.screen(FAMILY, call_id="during-5")
     assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
