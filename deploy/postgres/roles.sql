@@ -42,12 +42,13 @@ $$;
 
 -- Nobody but the owner writes the schema's history or the change log's rows
 -- by default; each role gets exactly what follows.
-REVOKE ALL ON schema_migrations, list_version, allowlist, privileged, blocklist, watchlist,
+REVOKE ALL ON schema_migrations, list_version, allowlist, privileged, blocklist, watchlist, alerts,
               change_log, change_rows, decisions
     FROM PUBLIC, screening_server, screening_admin, screening_auditor;
 
--- Every role reads the lists, their version and change log, and the schema's version.
-GRANT SELECT ON schema_migrations, list_version, allowlist, privileged, blocklist, watchlist,
+-- Every role reads the lists (and the hot numbers the feed alerts on), their
+-- version and change log, and the schema's version.
+GRANT SELECT ON schema_migrations, list_version, allowlist, privileged, blocklist, watchlist, alerts,
                 change_log, change_rows
     TO screening_server, screening_admin, screening_auditor;
 
@@ -56,7 +57,7 @@ GRANT SELECT, INSERT, DELETE ON decisions TO screening_server;
 
 -- Security staff change the lists: entries, the version row, and new
 -- change-log entries (never updates or deletes of them).
-GRANT INSERT, UPDATE, DELETE ON allowlist, privileged, blocklist, watchlist TO screening_admin;
+GRANT INSERT, UPDATE, DELETE ON allowlist, privileged, blocklist, watchlist, alerts TO screening_admin;
 GRANT UPDATE ON list_version TO screening_admin;
 GRANT INSERT ON change_log, change_rows TO screening_admin;
 GRANT SELECT, DELETE ON decisions TO screening_admin;

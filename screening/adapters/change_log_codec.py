@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from screening.domain.changelog import LogEntry, RowsDigest
 from screening.domain.records import Record
-from screening.domain.snapshots import Delta, ListChange, snapshot_row
+from screening.domain.snapshots import LISTS, Delta, ListChange, snapshot_row
 
 COLUMNS = ("version", "at", "actor", "reason", "action", "list", "entry_id", "before", "after", "details", "rows",
            "rows_sha256", "prev_hash", "hash", "mac")
@@ -99,6 +99,8 @@ def approvals_of(numbers: set[str], rows: Iterable[tuple[str, str, str]]) -> App
 
 def _changes(entries: list[LogEntry], rows_of: Callable[[int], Iterable[Record]]) -> Iterator[ListChange]:
     for entry in entries:
+        if entry.list not in LISTS:  # the hot numbers (alerts): versioned and logged, not the engine's
+            continue
         if entry.action == "import":
             for record in rows_of(entry.version):
                 yield ListChange(entry.list, record["id"], None, snapshot_row(entry.list, record))

@@ -18,7 +18,7 @@ from screening.domain.patterns import parse_pattern
 from screening.service import audit
 
 COLUMNS = ("version", "at", "actor", "action", "list", "entry_id", "reason", "entry", "details")
-LISTS = ("allowlist", "privileged", "blocklist", "watchlist")
+LISTS = ("allowlist", "privileged", "blocklist", "watchlist", "alerts")
 
 
 def register(commands, parents: Parents) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
+from screening.domain.alerts import AlertKind
 from screening.domain.errors import InvalidEntry
 from screening.domain.blocklist import Category, Scope
 from screening.domain.model import BlockAction, PrivilegedKind
@@ -85,8 +86,24 @@ class WatchEntry:
     audit: Audit = field(default_factory=Audit)
 
 
-Entry = AllowlistEntry | PrivilegedEntry | BlockEntry | WatchEntry
-ENTRY_TYPES: dict[str, type] = {t.LIST: t for t in (AllowlistEntry, PrivilegedEntry, BlockEntry, WatchEntry)}
+@dataclass(frozen=True, slots=True)
+class AlertEntry:
+    """A hot number (domain.alerts): stored and audited like the lists, but
+    not one of the engine's lists (it never changes a decision)."""
+
+    LIST: ClassVar[str] = "alerts"
+    KEY: ClassVar[tuple[str, ...]] = ("kind", "value")
+
+    kind: AlertKind
+    value: str  # E.164 number, canonical pattern, inmate id or watchlist entry id
+    note: str = ""
+    id: int = 0
+    audit: Audit = field(default_factory=Audit)
+
+
+Entry = AllowlistEntry | PrivilegedEntry | BlockEntry | WatchEntry | AlertEntry
+ENTRY_TYPES: dict[str, type] = {t.LIST: t for t in (AllowlistEntry, PrivilegedEntry, BlockEntry, WatchEntry,
+                                                     AlertEntry)}
 
 
 def check_text(field_name: str, value: str, limit: int, required: bool = True) -> str:

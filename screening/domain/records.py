@@ -14,6 +14,7 @@ import functools
 from datetime import datetime
 from typing import Any
 
+from screening.domain.alerts import AlertKind
 from screening.domain.blocklist import Category, Scope
 from screening.domain.entries import ENTRY_TYPES, Audit, Entry
 from screening.domain.model import BlockAction, PrivilegedKind
@@ -31,7 +32,8 @@ _CODECS = {
     "expires_at": (lambda v: v.isoformat() if v else "", lambda t: datetime.fromisoformat(t) if t else None),
     "aliases": (list, tuple),
 }
-_LIST_CODECS = {"watchlist": {"category": (lambda v: v.label, WatchCategory.from_label)}}
+_LIST_CODECS = {"watchlist": {"category": (lambda v: v.label, WatchCategory.from_label)},
+                "alerts": {"kind": (lambda v: v.label, AlertKind.from_label)}}
 
 
 @functools.cache

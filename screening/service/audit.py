@@ -23,9 +23,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from screening.domain.changelog import GENESIS, LogEntry, canonical, chain_hash, entry_mac
+from screening.domain.entries import AlertEntry
 from screening.domain.records import Record
 from screening.domain.snapshots import LISTS
 from screening.service.ports import AuditView, Store
+
+# Every table the change log covers: the engine's lists and the hot numbers.
+AUDITED = (*LISTS, AlertEntry.LIST)
 
 
 @dataclass
@@ -44,7 +48,7 @@ class Verification:
 def verify(store: Store, key: bytes | None = None, head: tuple[int, str] | None = None) -> Verification:
     with store.audit_view() as view:
         result = Verification(version=view.version)
-        replayed = {name: {} for name in LISTS}
+        replayed = {name: {} for name in AUDITED}
         newest = _check_chain(view, key, result, replayed)
         if newest is not None:
             result.head = newest.head
@@ -53,7 +57,7 @@ def verify(store: Store, key: bytes | None = None, head: tuple[int, str] | None 
                                    f"{newest.version if newest else 0}")
         if head is not None:
             _check_head(view, head, result)
-        for name in LISTS:
+        for name in AUDITED:
             problem = _compare(name, replayed[name], view.records(name))
             if problem:
                 result.problems.append(problem)

@@ -221,3 +221,60 @@ def test_an_import_comes_as_its_rows_in_the_changes(store, reopen):
     assert [(c.list, c.before, c.after[1]) for c in delta.changes] == [
         ("blocklist", None, f"+628123456789{line}") for line in range(3)]
     assert server.read_changes(0, max_rows=2) is None  # more rows than an overlay should take
+
+
+# Hot numbers (screening.domain.alerts): a list of the store's, audited and
+# versioned, that every replica on the database reads, but not one of the
+# engine's lists.
+def test_hot_numbers_are_stored_audited_and_seen_by_another_process(store, reopen):
+    from screening.domain.alerts import AlertKind
+    from screening.domain.entries import AlertEntry
+    from screening.service.alerts import add_alert, remove_alert, rules_of
+
+    other = reopen()
+    number = add_alert(store, "number", "0812-3456-7890", "relay for LP/B/9", "ID", WHY).entry
+    pattern = add_alert(store, "pattern", "0809*", "", "ID", Change("polda", "LP/B/10")).entry
+    inmate = add_alert(store, "inmate", "A-7", "", "ID", WHY).entry
+    assert (number.kind, number.value, number.note) == (AlertKind.NUMBER, "+6281234567890", "relay for LP/B/9")
+    assert pattern.value == "+62809*" and inmate.audit.created_by == "officer.budi"
+    with pytest.raises(EntryExists, match=r"alerts already has an entry for kind='number', value='\+6281234567890'"):
+        add_alert(store, "number", "+62 812 3456 7890", "", "ID", WHY)
+    assert list(other.entries(AlertEntry)) == [number, pattern, inmate]
+    assert len(rules_of(other)) == 3 and other.list_version() == 3
+    assert remove_alert(store, "pattern", "+62809*", "ID", WHY) == pattern
+    with pytest.raises(EntryNotFound, match="alerts has no entry"):
+        remove_alert(store, "pattern", "+62809*", "ID", WHY)
+    assert [(e.action, e.list) for e in other.log()][-1] == ("remove", "alerts")
+    assert list(other.entries(AlertEntry)) == [number, inmate]
+    assert other.snapshot().counts() == {"allowlist": 0, "privileged": 0, "blocklist": 0, "watchlist": 0}
+
+
+def test_a_hot_number_on_a_watchlist_entry_needs_the_entry(store):
+    from screening.domain.errors import InvalidEntry
+    from screening.service.alerts import add_alert
+
+    watched = store.add(WatchEntry("Siti Aminah"), WHY)
+    assert add_alert(store, "watchlist", f"watchlist:{watched.id}", "", "ID", WHY).entry.value == str(watched.id)
+    with pytest.raises(InvalidEntry, match="the watchlist has no entry 99"):
+        add_alert(store, "watchlist", "99", "", "ID", WHY)
+    with pytest.raises(InvalidEntry, match="is not an entry id"):
+        add_alert(store, "watchlist", "Siti", "", "ID", WHY)
+
+
+def test_hot_number_changes_move_the_version_but_change_no_list_and_verify(store, reopen):
+    from screening.domain.overlay import apply_delta
+    from screening.service.alerts import add_alert, remove_alert
+
+    server = reopen()
+    store.add(BlockEntry("+6281111111111"), WHY)
+    snapshot = server.snapshot()
+    add_alert(store, "number", "+6281111111111", "", "ID", WHY)
+    store.add(BlockEntry("+6282222222222"), WHY)
+    remove_alert(store, "number", "+6281111111111", "ID", WHY)
+    delta = server.read_changes(snapshot.version, max_rows=100)
+    assert delta.version == 4 and [(c.list, c.after[1]) for c in delta.changes] == [("blocklist", "+6282222222222")]
+    assert apply_delta(snapshot, delta).version == 4
+    add_alert(store, "inmate", "A-1", "", "ID", WHY)
+    result = audit.verify(server)
+    assert result.ok, result.problems
+    assert (result.entries, result.version) == (5, 5)
