@@ -140,3 +140,39 @@ class ScreenCallResponse(_message.Message):
     list_version: int
     number_region: str
     def __init__(self, call_id: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., findings: _Optional[_Iterable[_Union[Finding, _Mapping]]] = ..., normalized_number: _Optional[str] = ..., number_type: _Optional[_Union[NumberType, str]] = ..., record: _Optional[bool] = ..., max_duration_seconds: _Optional[int] = ..., list_version: _Optional[int] = ..., number_region: _Optional[str] = ...) -> None: ...
+
+class WatchDecisionsRequest(_message.Message):
+    __slots__ = ("facility_ids", "decisions", "reasons", "after_sequence")
+    FACILITY_IDS_FIELD_NUMBER: _ClassVar[int]
+    DECISIONS_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    AFTER_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    facility_ids: _containers.RepeatedScalarFieldContainer[str]
+    decisions: _containers.RepeatedScalarFieldContainer[Decision]
+    reasons: _containers.RepeatedScalarFieldContainer[Reason]
+    after_sequence: int
+    def __init__(self, facility_ids: _Optional[_Iterable[str]] = ..., decisions: _Optional[_Iterable[_Union[Decision, str]]] = ..., reasons: _Optional[_Iterable[_Union[Reason, str]]] = ..., after_sequence: _Optional[int] = ...) -> None: ...
+
+class Alert(_message.Message):
+    __slots__ = ("id", "kind", "value", "note")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    kind: str
+    value: str
+    note: str
+    def __init__(self, id: _Optional[int] = ..., kind: _Optional[str] = ..., value: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+
+class DecisionEvent(_message.Message):
+    __slots__ = ("sequence", "request", "response", "alerts")
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    ALERTS_FIELD_NUMBER: _ClassVar[int]
+    sequence: int
+    request: ScreenCallRequest
+    response: ScreenCallResponse
+    alerts: _containers.RepeatedCompositeFieldContainer[Alert]
+    def __init__(self, sequence: _Optional[int] = ..., request: _Optional[_Union[ScreenCallRequest, _Mapping]] = ..., response: _Optional[_Union[ScreenCallResponse, _Mapping]] = ..., alerts: _Optional[_Iterable[_Union[Alert, _Mapping]]] = ...) -> None: ...

@@ -39,6 +39,11 @@ class CallScreeningServiceStub:
                 request_serializer=screening_dot_v1_dot_screening__pb2.ScreenCallRequest.SerializeToString,
                 response_deserializer=screening_dot_v1_dot_screening__pb2.ScreenCallResponse.FromString,
                 _registered_method=True)
+        self.WatchDecisions = channel.unary_stream(
+                '/screening.v1.CallScreeningService/WatchDecisions',
+                request_serializer=screening_dot_v1_dot_screening__pb2.WatchDecisionsRequest.SerializeToString,
+                response_deserializer=screening_dot_v1_dot_screening__pb2.DecisionEvent.FromString,
+                _registered_method=True)
 
 
 class CallScreeningServiceServicer:
@@ -55,6 +60,38 @@ class CallScreeningServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchDecisions(self, request, context):
+        """The live monitoring feed: every decision this server makes, as it is
+        made (after it is durable in the decision log), for monitoring consoles.
+
+        Each replica's feed carries the decisions that replica made: a console
+        watching every call of a deployment watches every replica.
+
+        Filters (WatchDecisionsRequest) combine (AND); each empty means all. An
+        attempt that matches a hot number (`screening alerts add`) is sent with
+        its alerts whatever its decision and reasons: only facility_ids still
+        applies to it.
+
+        Resume: send the last sequence received as after_sequence. The server
+        keeps its newest events (feed_buffer_events); a cursor within them gets
+        exactly the matching events after it, then live ones: nothing missed,
+        nothing twice. A cursor older than the oldest kept, or past the newest
+        (another server process: sequences start anew above every earlier
+        one's), is refused with OUT_OF_RANGE naming the oldest and newest kept;
+        start again with 0 (from now).
+
+        A slow console never slows screening: each has a bounded buffer
+        (feed_subscriber_buffer events). One that falls that far behind is cut
+        off: its stream ends with RESOURCE_EXHAUSTED naming the last sequence
+        sent to it, and it resumes from its cursor. More consoles than
+        feed_max_subscribers get RESOURCE_EXHAUSTED at once; at shutdown open
+        streams end with UNAVAILABLE (reconnect, to this server once it is back
+        or to another).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CallScreeningServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -62,6 +99,11 @@ def add_CallScreeningServiceServicer_to_server(servicer, server):
                     servicer.ScreenCall,
                     request_deserializer=screening_dot_v1_dot_screening__pb2.ScreenCallRequest.FromString,
                     response_serializer=screening_dot_v1_dot_screening__pb2.ScreenCallResponse.SerializeToString,
+            ),
+            'WatchDecisions': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchDecisions,
+                    request_deserializer=screening_dot_v1_dot_screening__pb2.WatchDecisionsRequest.FromString,
+                    response_serializer=screening_dot_v1_dot_screening__pb2.DecisionEvent.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -91,6 +133,33 @@ class CallScreeningService:
             '/screening.v1.CallScreeningService/ScreenCall',
             screening_dot_v1_dot_screening__pb2.ScreenCallRequest.SerializeToString,
             screening_dot_v1_dot_screening__pb2.ScreenCallResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchDecisions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/screening.v1.CallScreeningService/WatchDecisions',
+            screening_dot_v1_dot_screening__pb2.WatchDecisionsRequest.SerializeToString,
+            screening_dot_v1_dot_screening__pb2.DecisionEvent.FromString,
             options,
             channel_credentials,
             insecure,
