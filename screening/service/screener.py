@@ -13,12 +13,19 @@ perhaps to another replica), leaves the windows again.
 
 Replicas on one database see each other's attempts through the log
 (take_others), a poll apart.
+
+A decision made durable here, and only such a one, is handed to on_decided
+(the monitoring feed) before it is answered: not a retry's earlier answer,
+not one that lost to it, not one the log could not keep. A failure there is
+logged, never the call's.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from collections.abc import Callable
 
 from screening.domain import garbage
 from screening.domain.behaviour import Attempt, RecentCalls
@@ -27,12 +34,17 @@ from screening.domain.model import ScreenRequest, Screening
 from screening.domain.validation import validate_request
 from screening.service.ports import DecisionLog
 
+log = logging.getLogger(__name__)
+Decided = Callable[[ScreenRequest, Screening], object]
+
 
 class CallScreener:
-    def __init__(self, engine: ScreeningEngine, log: DecisionLog, recent: RecentCalls):
+    def __init__(self, engine: ScreeningEngine, log: DecisionLog, recent: RecentCalls,
+                 on_decided: Decided | None = None):
         self._engine = engine
         self._log = log
         self._recent = recent
+        self._on_decided = on_decided
         # One call at a time through check-decide-log-count: two attempts of
         # one inmate must see each other in the behavioural windows.
         self._lock = threading.Lock()
@@ -84,4 +96,12 @@ class CallScreener:
             if logged is not screening:
                 with self._lock:
                     self._recent.discard(attempt)
+        if logged is screening and self._on_decided is not None:
+            self._decided(request, screening)
         return logged
+
+    def _decided(self, request: ScreenRequest, screening: Screening) -> None:
+        try:
+            self._on_decided(request, screening)
+        except Exception:  # monitoring must never fail a call that is decided and durable
+            log.exception("call %s: handing the decision to the monitoring feed failed", request.call_id)

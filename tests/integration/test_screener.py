@@ -72,7 +72,9 @@ def test_a_call_answered_first_elsewhere_is_counted_once(tmp_path):
     path = tmp_path / "d.db"
     with SqliteDecisionLog(path) as other, SqliteDecisionLog(path) as log:
         first = CallScreener.resume(engine(), other, 600).screen(call("c-1"))
-        screener = CallScreener.resume(engine(), log, 600)
+        published = []
+        screener = CallScreener(engine(), log, RecentCalls(600), on_decided=lambda *decided: published.append(1))
+        screener.resume_windows()
         assert len(screener.recent) == 1
         # The screener's find() misses, as when the first answer was not yet
         # visible: the log's ON CONFLICT hands back the first answer.
@@ -80,6 +82,7 @@ def test_a_call_answered_first_elsewhere_is_counted_once(tmp_path):
         log.find = lambda facility, call_id: misses.pop() if misses else real_find(facility, call_id)
         assert screener.screen(call("c-1")) == first
         assert len(screener.recent) == 1
+        assert published == []  # the answer given is the other's: its feed had it
 
 
 def test_discard_takes_back_one_attempt_and_keeps_the_callers_index():
@@ -113,3 +116,33 @@ def test_other_replicas_attempts_join_the_windows(tmp_path):
         assert screener.take_others() == 2
         assert screener.take_others() == 0
         assert len(screener.recent.of_inmate("A-1", 0)) == 2
+
+
+def test_the_feed_gets_each_durable_decision_once_and_never_an_unrecorded_one(tmp_path):
+    from screening.service.feed import CursorOutOfRange, DecisionFeed
+
+    feed = DecisionFeed(first_sequence=1)
+    console = feed.subscribe()
+    with GatedLog(tmp_path / "d.db") as log:
+        screener = CallScreener(engine(), log, RecentCalls(600), on_decided=feed.publish)
+        first = screener.screen(call("c-1"))
+        assert screener.screen(call("c-1")) == first  # a retry: the earlier answer, not published again
+        log.fail = True
+        with pytest.raises(LogUnavailable):
+            screener.screen(call("c-2"))  # refused, not recorded: not published
+        log.fail = False
+        screener.screen(call("c-3"))
+    assert [(e.sequence, e.request.call_id) for e in (next(console), next(console))] == [(1, "c-1"), (2, "c-3")]
+    with pytest.raises(CursorOutOfRange, match="past the newest event, 2"):
+        feed.subscribe(after_sequence=3)  # two events, no more
+
+
+def test_a_failing_feed_never_fails_the_call(tmp_path):
+    def broken(request, screening):
+        raise RuntimeError("console hub bug")
+
+    with SqliteDecisionLog(tmp_path / "d.db") as log:
+        screener = CallScreener(engine(), log, RecentCalls(600), on_decided=broken)
+        assert screener.screen(call("c-1")).call_id == "c-1"
+        assert log.find("LP-A", "c-1") is not None
+
