@@ -18,6 +18,9 @@ from screening.config import ConfigError, Settings
 from screening.domain.behaviour import RecentCalls
 from screening.domain.engine import ScreeningEngine
 from screening.adapters.metrics import MeteredDecisionLog, MeteredScreener, ScreeningMetrics
+from screening.service.alerts import AlertRulesLoader
+from screening.service.feed import DecisionFeed
+from screening.service.periodic import Periodic
 from screening.service.reloader import ListReloader
 from screening.service.retention import DecisionPruner
 from screening.service.screener import CallScreener
@@ -30,6 +33,9 @@ log = logging.getLogger("screening")
 # The health service's name for the decision log's database: NOT_SERVING
 # while it is away (the replica spools and still answers).
 DECISION_LOG_HEALTH = "screening.decision_log"
+# Seconds between checks that the feed's hot-number rules are at the store's
+# list version; the reloader's loads bring them sooner, this covers a failed read.
+ALERT_RULES_RETRY = 5.0
 
 
 def build_checker(settings: Settings, store: Store) -> tuple[ScreeningEngine, RecentCalls]:
@@ -56,6 +62,8 @@ class Service:
     metrics: ScreeningMetrics
     pruner: DecisionPruner | None = None
     watch: LogWatch | None = None
+    feed: DecisionFeed | None = None
+    alert_rules: Periodic | None = None
     port: int = 0
     metrics_port: int = 0
     stopping: bool = False
@@ -72,6 +80,10 @@ class Service:
         self.stopping = True
         if self.watch is not None:
             self.watch.stop()
+        if self.feed is not None:
+            self.feed.close()  # monitoring streams end now (UNAVAILABLE), not after the grace
+        if self.alert_rules is not None:
+            self.alert_rules.stop()
         self.server.stop(grace)
         self.reloader.stop()
         if self.pruner is not None:
@@ -91,11 +103,15 @@ def start_service(settings: Settings) -> Service:
         on_failure.callback(decisions.close)
         metrics = ScreeningMetrics()
         engine = ScreeningEngine(policies)
+        feed, alert_rules = _feed(settings, store, metrics)
         reloader = ListReloader(store, engine, settings.reload_interval,
-                                on_loaded=metrics.lists_loaded, on_failed=metrics.reload_failed)
-        screener = CallScreener(engine, MeteredDecisionLog(decisions, metrics), RecentCalls(policies.history_seconds))
-        server = GrpcServer(MeteredScreener(screener, metrics), settings.workers)
-        service = Service(store, decisions, engine, reloader, server, metrics)
+                                on_loaded=lambda snapshot, seconds: (metrics.lists_loaded(snapshot, seconds),
+                                                                     alert_rules.load(snapshot.version)),
+                                on_failed=metrics.reload_failed)
+        screener = CallScreener(engine, MeteredDecisionLog(decisions, metrics), RecentCalls(policies.history_seconds),
+                                on_decided=feed.publish)
+        server = GrpcServer(MeteredScreener(screener, metrics), settings.workers, feed)
+        service = Service(store, decisions, engine, reloader, server, metrics, feed=feed)
         service.port = server.bind(settings.listen, _credentials(settings))
         if settings.metrics_listen:
             host, port = split_address(settings.metrics_listen)
@@ -108,6 +124,10 @@ def start_service(settings: Settings) -> Service:
         screener.resume_windows()
         server.set_serving(True)
         reloader.start()
+        # What covers a failed read of the hot numbers: the reloader tells of changes only.
+        service.alert_rules = Periodic("alert-rules", ALERT_RULES_RETRY,
+                                       lambda: alert_rules.load(store.list_version()))
+        service.alert_rules.start()
         if shared_decision_log(settings):
             server.set_detail(DECISION_LOG_HEALTH, True)  # it was just opened
             service.watch = LogWatch(screener, decisions, on_health=service.log_health)
@@ -118,6 +138,14 @@ def start_service(settings: Settings) -> Service:
             service.pruner.start()
         on_failure.pop_all()
     return service
+
+
+def _feed(settings: Settings, store: Store, metrics: ScreeningMetrics) -> tuple[DecisionFeed, AlertRulesLoader]:
+    """The monitoring feed, metered, and what keeps its hot-number rules current."""
+    feed = DecisionFeed(settings.feed_buffer_events, settings.feed_subscriber_buffer, settings.feed_max_subscribers,
+                        on_published=metrics.feed_published, on_cut_off=metrics.feed_dropped.inc)
+    metrics.feed_subscribers.set_function(lambda: len(feed))
+    return feed, AlertRulesLoader(store, feed.set_rules)
 
 
 def _credentials(settings: Settings):

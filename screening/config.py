@@ -32,6 +32,9 @@ class Settings:
     reload_interval: float = 0.25  # seconds between list-version checks (one small query each)
     workers: int = 16  # gRPC worker threads
     grace_seconds: float = 5.0  # how long shutdown waits for calls in flight
+    feed_buffer_events: int = 100_000  # decisions the monitoring feed keeps for consoles that resume
+    feed_subscriber_buffer: int = 1000  # events a console may fall behind before it is cut off
+    feed_max_subscribers: int = 8  # consoles at once; each holds a gRPC worker, so fewer than workers
     log_level: str = "INFO"
     decision_retention_days: int = 0  # the server deletes older decisions hourly; 0 keeps them all
     tls_cert: str = ""  # PEM certificate chain for the gRPC port; "" = plaintext
@@ -83,6 +86,10 @@ def load_settings(config_file: str | None = None, environ: Mapping[str, str] | N
         check_retention("decision_retention_days", settings.decision_retention_days, policies)
     if bool(settings.tls_cert) != bool(settings.tls_key):
         raise ConfigError("tls_cert and tls_key: set both (TLS) or neither (plaintext)")
+    if settings.feed_max_subscribers >= settings.workers:
+        raise ConfigError(f"feed_max_subscribers: {settings.feed_max_subscribers} monitoring streams could hold "
+                          f"every one of the {settings.workers} gRPC workers and leave none for ScreenCall; "
+                          f"set it below workers (at most {settings.workers - 1}), or raise workers")
     if settings.tls_client_ca and not settings.tls_cert:
         raise ConfigError("tls_client_ca: client certificates need TLS: set tls_cert and tls_key too")
     return settings

@@ -71,9 +71,25 @@ class ScreeningMetrics:
                                     "1 when calls are refused (UNAVAILABLE): the spool is past its bound.",
                                     registry=r)
         self.log_reachable.set(1)
+        self._feed_metrics(r)
         # Label children bound once: .labels() on every call costs more than the count.
         self._decision = {d: self.decisions.labels(d.name.lower()) for d in Decision}
         self._reason = {r_: self.findings.labels(r_.name.lower()) for r_ in Reason}
+
+    def _feed_metrics(self, r: CollectorRegistry) -> None:
+        """The monitoring feed's (service.feed): consoles, events, alerts, consoles cut off."""
+        self.feed_subscribers = Gauge("screening_feed_subscribers", "Monitoring consoles watching the feed now.",
+                                      registry=r)
+        self.feed_events = Counter("screening_feed_events", "Decisions published on the monitoring feed.",
+                                   registry=r)
+        self.feed_alerts = Counter("screening_feed_alerts", "Hot-number alerts on the monitoring feed.", registry=r)
+        self.feed_dropped = Counter("screening_feed_dropped_subscribers",
+                                    "Monitoring consoles cut off for falling behind.", registry=r)
+
+    def feed_published(self, event) -> None:
+        self.feed_events.inc()
+        if event.alerts:
+            self.feed_alerts.inc(len(event.alerts))
 
     def observe(self, screening: Screening, seconds: float) -> None:
         self._decision[screening.decision].inc()

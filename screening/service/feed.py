@@ -160,7 +160,8 @@ class DecisionFeed:
             cut = [s for s in self._subscribers if s.wanted.wants(event) and not s._offer(event)]
             self._subscribers.difference_update(cut)
         self._on_published(event)
-        for _ in cut:
+        for subscription in cut:
+            subscription.on_cut_off()
             self._on_cut_off()
         return event
 
@@ -216,6 +217,7 @@ class Subscription:
     def __init__(self, feed: DecisionFeed, wanted: FeedFilter, backlog: list[FeedEvent], capacity: int, cursor: int):
         self.wanted = wanted
         self.cursor = cursor  # the last sequence handed to the console (or where it started)
+        self.on_cut_off: Callable[[], object] = lambda: None  # told, outside every lock, when it is cut off
         self._feed, self._capacity = feed, capacity
         self._backlog: deque[FeedEvent] = deque(backlog)
         self._live: deque[FeedEvent] = deque()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC
 
+from google.protobuf.timestamp_pb2 import Timestamp
+
 from screening.domain.model import ScreenRequest, Screening
+from screening.service.feed import FeedEvent
 from screening.v1 import screening_pb2 as pb
 
 
@@ -37,4 +40,30 @@ def screening_to_proto(screening: Screening) -> pb.ScreenCallResponse:
         record=screening.record,
         max_duration_seconds=screening.max_duration_seconds,
         list_version=screening.list_version,
+    )
+
+
+def request_to_proto(request: ScreenRequest) -> pb.ScreenCallRequest:
+    message = pb.ScreenCallRequest(
+        call_id=request.call_id,
+        facility_id=request.facility_id,
+        inmate_id=request.inmate_id,
+        dialed_number=request.dialed_number,
+        station_id=request.station_id,
+        called_party_name=request.called_party_name,
+    )
+    if request.requested_at is not None:
+        stamp = Timestamp()
+        stamp.FromDatetime(request.requested_at)
+        message.requested_at.CopyFrom(stamp)
+    return message
+
+
+def event_to_proto(event: FeedEvent) -> pb.DecisionEvent:
+    """A feed event as sent; the feed has already taken a privileged call's number and name out."""
+    return pb.DecisionEvent(
+        sequence=event.sequence,
+        request=request_to_proto(event.request),
+        response=screening_to_proto(event.screening),
+        alerts=[pb.Alert(id=a.id, kind=a.kind.label, value=a.value, note=a.note) for a in event.alerts],
     )

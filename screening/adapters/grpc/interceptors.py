@@ -2,9 +2,10 @@
 
 A bad request gets INVALID_ARGUMENT with a google.rpc.BadRequest naming each
 bad field; lists not loaded yet, or a decision log that cannot record the
-answer, gets UNAVAILABLE (retry, elsewhere or later); anything else is
-logged with its traceback and answered INTERNAL without details, and the
-server keeps serving.
+answer, gets UNAVAILABLE (retry, elsewhere or later); the monitoring feed's
+errors get OUT_OF_RANGE, RESOURCE_EXHAUSTED or UNAVAILABLE (_FEED_CODES);
+anything else is logged with its traceback and answered INTERNAL without
+details, and the server keeps serving.
 """
 
 from __future__ import annotations
@@ -17,38 +18,68 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from screening.domain.errors import InvalidRequest, ListsNotLoaded
+from screening.service.feed import CursorOutOfRange, FeedClosed, FeedError, FellBehind, TooManyWatchers
 from screening.service.ports import LogUnavailable
 
 log = logging.getLogger(__name__)
 
 
 class ErrorMappingInterceptor(grpc.ServerInterceptor):
+    """Wraps unary calls (ScreenCall) and server streams (WatchDecisions) alike."""
+
     def intercept_service(self, continuation, handler_call_details):
         handler = continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None:
+        if handler is None:
             return handler
-        behaviour = handler.unary_unary
         method = handler_call_details.method
+        if handler.unary_unary is not None:
+            behaviour = handler.unary_unary
 
-        def guarded(request, context):
-            try:
-                return behaviour(request, context)
-            except InvalidRequest as error:
-                context.abort_with_status(rpc_status.to_status(_bad_request(error)))
-            except (ListsNotLoaded, LogUnavailable) as error:
-                context.abort(grpc.StatusCode.UNAVAILABLE, str(error))
-            except Exception:
-                # abort() raises an exception of grpc's own; let it through.
-                if context.code() not in (None, grpc.StatusCode.OK):
-                    raise
-                log.exception("unhandled error in %s", method)
-                context.abort(grpc.StatusCode.INTERNAL, "internal error")
+            def guarded(request, context):
+                try:
+                    return behaviour(request, context)
+                except Exception as error:
+                    _abort(error, context, method)
 
-        return grpc.unary_unary_rpc_method_handler(
-            guarded,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
+            wrap = grpc.unary_unary_rpc_method_handler
+        elif handler.unary_stream is not None:
+            streaming = handler.unary_stream
+
+            def guarded(request, context):
+                try:
+                    yield from streaming(request, context)
+                except Exception as error:
+                    _abort(error, context, method)
+
+            wrap = grpc.unary_stream_rpc_method_handler
+        else:
+            return handler
+        return wrap(guarded, request_deserializer=handler.request_deserializer,
+                    response_serializer=handler.response_serializer)
+
+
+# The monitoring feed's errors (service.feed) and the code each gets.
+_FEED_CODES = {
+    CursorOutOfRange: grpc.StatusCode.OUT_OF_RANGE,  # resume with 0
+    TooManyWatchers: grpc.StatusCode.RESOURCE_EXHAUSTED,  # try later, or another replica
+    FellBehind: grpc.StatusCode.RESOURCE_EXHAUSTED,  # resume from the cursor named
+    FeedClosed: grpc.StatusCode.UNAVAILABLE,  # the server is stopping
+}
+
+
+def _abort(error: Exception, context, method: str) -> None:
+    """End the call with the status the error means; always raises."""
+    if isinstance(error, InvalidRequest):
+        context.abort_with_status(rpc_status.to_status(_bad_request(error)))
+    if isinstance(error, (ListsNotLoaded, LogUnavailable)):
+        context.abort(grpc.StatusCode.UNAVAILABLE, str(error))
+    if isinstance(error, FeedError):
+        context.abort(_FEED_CODES.get(type(error), grpc.StatusCode.UNAVAILABLE), str(error))
+    # abort() raises an exception of grpc's own; let it through.
+    if context.code() not in (None, grpc.StatusCode.OK):
+        raise error
+    log.exception("unhandled error in %s", method, exc_info=error)
+    context.abort(grpc.StatusCode.INTERNAL, "internal error")
 
 
 def _bad_request(error: InvalidRequest) -> status_pb2.Status:

@@ -26,14 +26,16 @@ _OPTIONS = [
 
 
 class GrpcServer:
-    def __init__(self, screener, workers: int):
+    def __init__(self, screener, workers: int, feed=None):
+        """feed: the monitoring feed (service.feed.DecisionFeed) WatchDecisions serves."""
         self.health = health.HealthServicer(experimental_non_blocking=True)
         self._server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
             interceptors=[ErrorMappingInterceptor()],
             options=_OPTIONS,
         )
-        screening_pb2_grpc.add_CallScreeningServiceServicer_to_server(CallScreeningServicer(screener), self._server)
+        screening_pb2_grpc.add_CallScreeningServiceServicer_to_server(CallScreeningServicer(screener, feed),
+                                                                       self._server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
         reflection.enable_server_reflection(
             (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self._server
