@@ -105,8 +105,9 @@ def start_service(settings: Settings) -> Service:
         engine = ScreeningEngine(policies)
         feed, alert_rules = _feed(settings, store, metrics)
         reloader = ListReloader(store, engine, settings.reload_interval,
-                                on_loaded=lambda snapshot, seconds: (metrics.lists_loaded(snapshot, seconds),
-                                                                     alert_rules.load(snapshot.version)),
+                                # The rules first: the list version exported means they are in use.
+                                on_loaded=lambda snapshot, seconds: (alert_rules.load(snapshot.version),
+                                                                     metrics.lists_loaded(snapshot, seconds)),
                                 on_failed=metrics.reload_failed)
         screener = CallScreener(engine, MeteredDecisionLog(decisions, metrics), RecentCalls(policies.history_seconds),
                                 on_decided=feed.publish)
