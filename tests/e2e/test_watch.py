@@ -206,3 +206,25 @@ def test_shutdown_ends_open_streams_with_unavailable(lists, start_server):
     assert ended.value.code() is grpc.StatusCode.UNAVAILABLE
     assert "shutting down" in ended.value.details()  # the feed ended it, not the grace running out
     assert code == 0, log
+
+
+def test_the_readme_example_console(lists, start_server):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    server = start_server()
+    script = Path(__file__).resolve().parents[2] / "examples" / "watch_console.py"
+    console = subprocess.Popen([sys.executable, str(script), "--target", f"127.0.0.1:{server.port}",
+                                "--decision", "deny", "--count", "2"], stdout=subprocess.PIPE, text=True)
+    try:
+        watching(server, 1)
+        server.screen(FAMILY)
+        denied = [server.screen(number).call_id for number in (FRAUD, STRANGER)]
+        out, _ = console.communicate(timeout=30)
+    finally:
+        console.kill()
+    events = [json.loads(line) for line in out.splitlines()]
+    assert [e["request"]["callId"] for e in events] == denied
+    assert [e["response"]["decision"] for e in events] == ["DECISION_DENY"] * 2
