@@ -49,12 +49,13 @@ class AlertRules:
         self._numbers: dict[str, list[Alert]] = {}
         self._inmates: dict[str, list[Alert]] = {}
         self._entries: dict[str, list[Alert]] = {}
-        self._patterns: list[tuple[object, Alert]] = []
+        self._prefixes: dict[str, list[tuple[int, Alert]]] = {}  # digit prefix -> (total length or 0, rule)
         self._count = 0
         for rule in rules:
             self._count += 1
             if rule.kind is AlertKind.PATTERN:
-                self._patterns.append((load_pattern(rule.value), rule))
+                for part in load_pattern(rule.value).rules:
+                    self._prefixes.setdefault(part.prefix, []).append((part.length, rule))
             else:
                 self._index(rule.kind).setdefault(self._key(rule), []).append(rule)
 
@@ -70,8 +71,14 @@ class AlertRules:
         number = screening.normalized_number
         if screening.record and number:
             found += self._numbers.get(number, ())
-            found += [rule for pattern, rule in self._patterns if pattern.matches(number)]
+            found += self._by_pattern(number[1:])
         return tuple(sorted(set(found), key=lambda rule: rule.id))
+
+    def _by_pattern(self, digits: str) -> list[Alert]:
+        if not self._prefixes:
+            return []
+        return [rule for end in range(1, len(digits) + 1) for length, rule in self._prefixes.get(digits[:end], ())
+                if length in (0, len(digits))]
 
     def _index(self, kind: AlertKind) -> dict[str, list[Alert]]:
         return {AlertKind.NUMBER: self._numbers, AlertKind.INMATE: self._inmates,

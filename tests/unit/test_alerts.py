@@ -44,5 +44,12 @@ def test_a_privileged_call_never_alerts_on_its_number():
     assert ids(RULES.match(*attempt("+628091234567", inmate="A-9", record=False))) == [3]
 
 
+def test_a_wildcard_pattern_matches_its_length_only():
+    rules = AlertRules([Alert(1, AlertKind.PATTERN, "+62812345678??"), Alert(2, AlertKind.PATTERN, "+62812*")])
+    assert ids(rules.match(*attempt("+6281234567890"))) == [1, 2]
+    assert ids(rules.match(*attempt("+628123456789"))) == [2]
+    assert ids(rules.match(*attempt("+62811234567890"))) == []
+
+
 def test_an_invalid_number_matches_no_number_rule():
     assert RULES.match(*attempt("")) == () and AlertRules().match(*attempt()) == ()
