@@ -60,6 +60,11 @@ def test_policy_booleans_from_environment():
     ("[policy]\nregion = 'ZZ'", "'ZZ' is not an ISO 3166 region"),
     ("this is not toml", "is not valid TOML"),
     ("decision_retention_days = -1", "decision_retention_days: must be at least 0"),
+    ("feed_buffer_events = 0", "feed_buffer_events: must be at least 1"),
+    ('feed_subscriber_buffer = "lots"', "feed_subscriber_buffer: expected a whole number"),
+    # Each monitoring stream holds a worker: ScreenCall must keep some.
+    ("workers = 8\nfeed_max_subscribers = 8", "feed_max_subscribers: 8 monitoring streams could hold every one of "
+                                              "the 8 gRPC workers .*at most 7"),
     # The shared-number rule looks back a day by default: a day's decisions must stay.
     ("decision_retention_days = 1\n[policy.shared_number]\nwindow_seconds = 172800",
      "decision_retention_days: 1 days would delete decisions the behavioural rules still look at"),
