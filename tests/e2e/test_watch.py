@@ -9,7 +9,8 @@ import pytest
 from screening.v1 import screening_pb2 as pb
 from screening.v1 import screening_pb2_grpc
 
-from test_replicas import metric, wait_for
+from conftest import Cli
+from test_replicas import metric, replicas, wait_for  # noqa: F401 (replicas: a fixture)
 
 pytestmark = pytest.mark.e2e
 
@@ -228,3 +229,23 @@ def test_the_readme_example_console(lists, start_server):
     events = [json.loads(line) for line in out.splitlines()]
     assert [e["request"]["callId"] for e in events] == denied
     assert [e["response"]["decision"] for e in events] == ["DECISION_DENY"] * 2
+
+
+@pytest.mark.postgres
+def test_on_postgresql_every_replica_alerts_on_the_rules_and_each_feed_carries_its_own(postgres_url, replicas):
+    cli = Cli(postgres_url)
+    cli("init")
+    cli("allowlist", "add", "A-9", FAMILY, "--name", "Ibu Siti", "--reason", "visit")
+    a, b = replicas(postgres_url, "a"), replicas(postgres_url, "b")
+    cli("alerts", "add", "--inmate", "A-9", "--note", "network lead", "--reason", "polda")
+    for server in (a, b):
+        assert wait_for(lambda: metric(server, "screening_list_version") == 2), "a replica missed the rule"
+    consoles = {server: watch(server) for server in (a, b)}
+    for server in (a, b):
+        watching(server, 1)
+    answers = {server: server.screen(FAMILY, inmate="A-9") for server in (a, b)}
+    for server, console in consoles.items():
+        [event] = take(console, 1)
+        assert event.response == answers[server]  # its own decision, not the other replica's
+        assert [(alert.kind, alert.value, alert.note) for alert in event.alerts] == [("inmate", "A-9", "network lead")]
+    assert "network lead" in cli("alerts", "list").stdout
