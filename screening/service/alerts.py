@@ -10,25 +10,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
 
 from screening.domain.alerts import Alert, AlertKind, AlertRules
 from screening.domain.entries import AlertEntry, Change, PrivilegedEntry, WatchEntry, check_text
 from screening.domain.errors import InvalidEntry
 from screening.domain.numbers import parse_list_number
 from screening.domain.patterns import parse_pattern
+from screening.service.list_changes import ID_LIMIT, TEXT_LIMIT, Result
 from screening.service.ports import Store
 
 log = logging.getLogger(__name__)
-
-ID_LIMIT = 64
-NOTE_LIMIT = 500
-
-
-@dataclass
-class AlertChange:
-    entry: AlertEntry
-    warnings: list[str] = field(default_factory=list)
 
 
 def alert_value(kind: AlertKind, value: str, region: str) -> str:
@@ -47,7 +38,7 @@ def alert_value(kind: AlertKind, value: str, region: str) -> str:
     return str(int(digits))
 
 
-def add_alert(store: Store, kind: str, value: str, note: str, region: str, why: Change) -> AlertChange:
+def add_alert(store: Store, kind: str, value: str, note: str, region: str, why: Change) -> Result:
     alert_kind = AlertKind.from_label(kind)
     stored = alert_value(alert_kind, value, region)
     warnings = []
@@ -55,8 +46,8 @@ def add_alert(store: Store, kind: str, value: str, note: str, region: str, why: 
         raise InvalidEntry(f"the watchlist has no entry {stored} ('screening watchlist list' shows the ids)")
     if alert_kind is AlertKind.NUMBER and list(store.entries(PrivilegedEntry, number=stored)):
         warnings.append(f"{stored} is a privileged number: its calls are never monitored, so they never alert")
-    entry = AlertEntry(alert_kind, stored, check_text("note", note, NOTE_LIMIT, required=False))
-    return AlertChange(store.add(entry, why), warnings)
+    entry = AlertEntry(alert_kind, stored, check_text("note", note, TEXT_LIMIT, required=False))
+    return Result(store.add(entry, why), warnings)
 
 
 def remove_alert(store: Store, kind: str, value: str, region: str, why: Change) -> AlertEntry:
