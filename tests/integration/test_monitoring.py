@@ -101,7 +101,8 @@ def test_alerts_and_dashboard_ask_only_for_metrics_the_service_exports():
         "screening_decisions_created", "screening_findings_created", "screening_request_errors_created",
         "screening_list_reloads_created", "screening_decisions_pruned_created",
         "screening_decision_log_write_seconds_sum", "screening_decision_log_write_seconds_count",
-        "screening_decision_log_write_seconds_created"}
+        "screening_decision_log_write_seconds_created", "screening_feed_events_created",
+        "screening_feed_alerts_created", "screening_feed_dropped_subscribers_created"}
 
 
 def test_the_dashboard_is_well_formed():
