@@ -80,7 +80,7 @@ class Tally:
 
 TALLY_COLUMNS = ("attempts", "first_at", "last_at", "inmates", "facilities", *(d.lower() for d in DECISIONS),
                  "inmate_ids", "facility_ids")
-HIT_COLUMNS = ("entry", "list", "pattern_or_name", "category", "action", "source", *TALLY_COLUMNS)
+HIT_COLUMNS = ("entry", "list", "pattern", "name", "category", "action", "source", *TALLY_COLUMNS)
 
 
 def hits(store: Store, log: DecisionLog, source: str = "", category: str = "", since: float | None = None,
@@ -169,8 +169,9 @@ def _entries_named(store: Store, entry_ids: Iterable[str]) -> dict[str, Any]:
 def _entry_columns(entry_id: str, entry: Any) -> dict[str, Any]:
     list_name = entry_id.partition(":")[0]
     if entry is None:  # removed since: the change log still has it (`screening audit --entry ID`)
-        return {"list": list_name, "pattern_or_name": "(removed)", "category": "", "action": "", "source": ""}
-    return {"list": list_name, "pattern_or_name": entry.pattern if isinstance(entry, BlockEntry) else entry.name,
+        return {"list": list_name, "pattern": "", "name": "(removed)", "category": "", "action": "", "source": ""}
+    blocked = isinstance(entry, BlockEntry)  # else a watchlist entry: a name, no pattern
+    return {"list": list_name, "pattern": entry.pattern if blocked else "", "name": "" if blocked else entry.name,
             "category": entry.category.label, "action": entry.action.label,
             "source": getattr(entry, "source", "")}
 

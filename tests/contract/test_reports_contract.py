@@ -59,11 +59,11 @@ def test_hits_counts_each_entry_a_call_hit(seeded):
     assert (fraud["inmates"], fraud["inmate_ids"], fraud["facilities"], fraud["facility_ids"]) == (
         3, ["A-1", "B-2", "C-3"], 2, ["LP-A", "LP-B"])
     assert (fraud["deny"], fraud["review"], fraud["allow"]) == (3, 0, 0)
-    assert (fraud["pattern_or_name"], fraud["category"], fraud["source"], fraud["action"]) == (
+    assert (fraud["pattern"], fraud["category"], fraud["source"], fraud["action"]) == (
         FRAUD, "fraud", "LP/123", "deny")
-    assert (found["blocklist:2"]["attempts"], found["blocklist:2"]["pattern_or_name"]) == (1, "+62899*")
+    assert (found["blocklist:2"]["attempts"], found["blocklist:2"]["pattern"]) == (1, "+62899*")
     witness = found["watchlist:1"]
-    assert (witness["attempts"], witness["review"], witness["inmate_ids"], witness["pattern_or_name"],
+    assert (witness["attempts"], witness["review"], witness["inmate_ids"], witness["name"],
             witness["category"], witness["first_at"]) == (1, 1, ["C-3"], "Budi Santoso", "witness", at(8))
     assert list(found)[0] == "blocklist:1"  # the most attempts first
 
@@ -89,7 +89,7 @@ def test_an_entry_removed_since_still_counts_its_hits(seeded):
     store, log = seeded
     store.remove(BlockEntry, {"pattern": "+62899*", "scope": "global"}, WHY)
     removed = by(rows(hits(store, log)), "entry")["blocklist:2"]
-    assert (removed["attempts"], removed["pattern_or_name"]) == (1, "(removed)")
+    assert (removed["attempts"], removed["name"]) == (1, "(removed)")
 
 
 def test_shared_numbers_are_registered_or_called_by_several_inmates(seeded):
