@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from screening.domain.changelog import LogEntry, RowsDigest
+from screening.domain.changelog import ACCESS_ACTIONS, LogEntry, RowsDigest
 from screening.domain.records import Record
 from screening.domain.snapshots import LISTS, Delta, ListChange, snapshot_row
 
@@ -104,7 +104,8 @@ def _changes(entries: list[LogEntry], rows_of: Callable[[int], Iterable[Record]]
         if entry.action == "import":
             for record in rows_of(entry.version):
                 yield ListChange(entry.list, record["id"], None, snapshot_row(entry.list, record))
-        elif not entry.details.get("legacy"):
+        elif not entry.details.get("legacy") and entry.action not in ACCESS_ACTIONS:
+            # A report's entry changes no list: its version passes with nothing to apply.
             yield ListChange(entry.list, entry.entry_id,
                              snapshot_row(entry.list, entry.before) if entry.before else None,
                              snapshot_row(entry.list, entry.after) if entry.after else None)

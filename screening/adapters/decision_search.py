@@ -29,7 +29,7 @@ def where(query: DecisionQuery, mark: str, finding_has: Callable[[int, int], str
                                           for _ in query.number_keys) + ")")
         params += [bound for low_high in query.number_keys for bound in low_high]
     for column, value in (("inmate_id", query.inmate), ("facility_id", query.facility),
-                          ("station_id", query.station), ("decision", query.decision)):
+                          ("station_id", query.station), ("decision", query.decision), ("call_id", query.call_id)):
         if value:
             clauses.append(f"{column} = {mark}")
             params.append(value)

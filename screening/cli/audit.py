@@ -101,6 +101,8 @@ def _row(entry: LogEntry) -> dict:
 def _summary(row: dict) -> str:
     """What a change was about, in a line: the entry's key, or what an edit changed."""
     before, after = row["before"], row["after"]
+    if row["action"] == "report":  # who read personal data: the report's name (its filters are in details)
+        return f"report {row['details'].get('report', '')}"
     if before and after:
         return "; ".join(f"{name}: {before[name]!r} -> {after[name]!r}" for name in after
                          if before.get(name) != after[name] and name not in ("created_at", "created_by", "reason"))

@@ -1,4 +1,5 @@
 """`screening decisions list`: search the decision log; `screening decisions
+show`: one decision explained (decision_show.py); `screening decisions
 prune`: bound it, archiving first."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import sys
 import time
 from datetime import datetime
 
+from screening.cli import decision_show
 from screening.cli.output import print_rows, printable
 from screening.cli.parser import Parents, group
 from screening.config import Settings, check_retention
@@ -40,6 +42,7 @@ def register(commands: argparse._SubParsersAction, parents: Parents) -> None:
     search.add_argument("--until", type=_moment, help="before this time (ISO 8601)")
     search.add_argument("--format", choices=("table", "csv", "json", "jsonl"), default="table")
     search.set_defaults(run=_list)
+    decision_show.register(decisions, parents)
 
 
 _SHOWN = ("time", "facility_id", "station_id", "inmate_id", "normalized_number", "called_party_name", "decision",

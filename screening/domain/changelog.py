@@ -28,7 +28,9 @@ from typing import Any
 from screening.domain.records import Record
 
 GENESIS = "0" * 64  # the hash before the first entry
-ACTIONS = ("add", "remove", "edit", "import", "baseline")
+ACTIONS = ("add", "remove", "edit", "import", "baseline", "report")
+# Entries that change no list: a report that read personal data (Store.record_access).
+ACCESS_ACTIONS = ("report",)
 
 
 def canonical(value: Any) -> bytes:

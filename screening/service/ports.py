@@ -88,6 +88,7 @@ class DecisionQuery:
     entries: tuple[str, ...] = ()  # ("blocklist:42", ...): some finding names one of them; () = any
     since: float | None = None  # Unix time, inclusive
     until: float | None = None  # Unix time, exclusive
+    call_id: str = ""  # one call attempt (unique with its facility)
 
 
 class _Closing(ABC):
@@ -161,6 +162,14 @@ class Store(_Closing):
     @abstractmethod
     def head(self) -> LogEntry | None:
         """The newest change-log entry, None before the first change."""
+
+    @abstractmethod
+    def record_access(self, change: Change, what: dict[str, Any]) -> LogEntry:
+        """Append a "report" entry to the change log: who read personal data
+        (change.actor, change.reason), when, and what (which report, which
+        filters). It changes no list; it takes the next version, like every
+        entry, so the chain and `audit verify` stay whole. Raises StoreError
+        on a read-only store."""
 
     @abstractmethod
     def log(self, since: str = "", until: str = "", actor: str = "", list_name: str = "",

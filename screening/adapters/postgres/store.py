@@ -168,6 +168,10 @@ class PostgresStore(Store):
         with self._connection("reading the change log") as conn:
             return change_log.head(conn)
 
+    def record_access(self, change: Change, what: dict) -> LogEntry:
+        with self._changing("recording a report in the change log") as (conn, version):
+            return self._log(conn, version, change, "report", "", 0, details=what)
+
     def log(self, since: str = "", until: str = "", actor: str = "", list_name: str = "",
             entry_id: int = 0) -> Iterator[LogEntry]:
         where, values = [], []
@@ -202,12 +206,12 @@ class PostgresStore(Store):
 
     def _log(self, conn: psycopg.Connection, version: int, change: Change, action: str, table: str,
              entry_id: int, before: Record | None = None, after: Record | None = None, details: dict | None = None,
-             rows: change_log.RowsWriter | None = None, at: datetime | None = None) -> None:
+             rows: change_log.RowsWriter | None = None, at: datetime | None = None) -> LogEntry:
         """The change's entry, after `version` (the head its transaction locked)."""
         when = at.isoformat() if at else datetime.now(UTC).isoformat()
         entry = LogEntry(version + 1, when, change.actor, change.reason, action, table, entry_id, before, after,
                          details or {})
-        change_log.append(conn, entry, self._key, rows)
+        return change_log.append(conn, entry, self._key, rows)
 
     @contextlib.contextmanager
     def _connection(self, what: str) -> Iterator[psycopg.Connection]:

@@ -167,6 +167,10 @@ class SqliteStore(Store):
         with self._lock:
             return change_log.head(self._conn)
 
+    def record_access(self, change: Change, what: dict) -> LogEntry:
+        with self._lock, self._write_transaction() as conn:
+            return self._log(conn, change, "report", "", 0, details=what)
+
     def log(self, since: str = "", until: str = "", actor: str = "", list_name: str = "",
             entry_id: int = 0) -> Iterator[LogEntry]:
         where, values = ["1 = 1"], []
@@ -201,11 +205,11 @@ class SqliteStore(Store):
 
     def _log(self, conn: sqlite3.Connection, change: Change, action: str, table: str, entry_id: int,
              before: Record | None = None, after: Record | None = None, details: dict | None = None,
-             rows: change_log.RowsWriter | None = None, at: datetime | None = None) -> None:
+             rows: change_log.RowsWriter | None = None, at: datetime | None = None) -> LogEntry:
         when = at.isoformat() if at else change_log.now()
         entry = LogEntry(change_log.next_version(conn), when, change.actor, change.reason, action, table,
                          entry_id, before, after, details or {})
-        change_log.append(conn, entry, self._key, rows)
+        return change_log.append(conn, entry, self._key, rows)
 
     @contextlib.contextmanager
     def _reading(self, what: str) -> Iterator[sqlite3.Connection]:
