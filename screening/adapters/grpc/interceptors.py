@@ -16,6 +16,7 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from screening.adapters.json_logs import CALL_ID
 from screening.domain.errors import InvalidRequest, ListsNotLoaded
 from screening.service.ports import LogUnavailable
 
@@ -31,6 +32,8 @@ class ErrorMappingInterceptor(grpc.ServerInterceptor):
         method = handler_call_details.method
 
         def guarded(request, context):
+            # Every line logged while this call is answered says which call.
+            token = CALL_ID.set(getattr(request, "call_id", None))
             try:
                 return behaviour(request, context)
             except InvalidRequest as error:
@@ -43,6 +46,8 @@ class ErrorMappingInterceptor(grpc.ServerInterceptor):
                     raise
                 log.exception("unhandled error in %s", method)
                 context.abort(grpc.StatusCode.INTERNAL, "internal error")
+            finally:
+                CALL_ID.reset(token)
 
         return grpc.unary_unary_rpc_method_handler(
             guarded,
