@@ -148,7 +148,8 @@ def _streaming(behaviour, method: _Method, streams_in: bool):
             for message in behaviour(_counted(request, method) if streams_in else request, context):
                 yield message
                 method.sent()
-            code = context.code() or grpc.StatusCode.OK
+            # A stream that ended because its client left (health Watch does) was cancelled.
+            code = context.code() or (grpc.StatusCode.OK if context.is_active() else grpc.StatusCode.CANCELLED)
         except GeneratorExit:
             # gRPC dropped the stream: the client went away (or the server stops).
             code = grpc.StatusCode.CANCELLED
