@@ -118,10 +118,7 @@ _MAKERS = {
 
 def _single(behaviour, method: _Method, streams_in: bool):
     def measured(request, context):
-        method.started()
-        if not streams_in:
-            method.received()
-        started = time.perf_counter()
+        started = _begin(method, streams_in)
         try:
             response = behaviour(_counted(request, method) if streams_in else request, context)
         except BaseException:
@@ -139,10 +136,7 @@ def _single(behaviour, method: _Method, streams_in: bool):
 
 def _streaming(behaviour, method: _Method, streams_in: bool):
     def measured(request, context):
-        method.started()
-        if not streams_in:
-            method.received()
-        started = time.perf_counter()
+        started = _begin(method, streams_in)
         code = grpc.StatusCode.UNKNOWN
         try:
             for message in behaviour(_counted(request, method) if streams_in else request, context):
@@ -161,6 +155,13 @@ def _streaming(behaviour, method: _Method, streams_in: bool):
             _done(method, code, started)
 
     return measured
+
+
+def _begin(method: _Method, streams_in: bool) -> float:
+    method.started()
+    if not streams_in:  # a stream's requests are counted as they come (_counted)
+        method.received()
+    return time.perf_counter()
 
 
 def _counted(requests: Iterable, method: _Method):
