@@ -12,6 +12,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+from screening import __version__
+from screening.adapters.grpc.metrics_interceptor import GrpcServerMetrics
 from screening.adapters.grpc.server import GrpcServer
 from screening.adapters.grpc.tls import TlsError, TlsFiles, server_credentials
 from screening.config import ConfigError, Settings
@@ -25,6 +27,7 @@ from screening.service.reloader import ListReloader
 from screening.service.retention import DecisionPruner
 from screening.service.screener import CallScreener
 from screening.adapters.database import is_postgres_url, open_store, sqlite_path
+from screening.adapters.postgres.urls import shown
 from screening.adapters.sqlite.decision_log import SqliteDecisionLog
 from screening.service.log_watch import LogWatch
 from screening.service.ports import DecisionLog, LogHealth, Store
@@ -67,6 +70,7 @@ class Service:
     port: int = 0
     metrics_port: int = 0
     stopping: bool = False
+    load_seconds: float = 0.0  # the lists' first load, for the startup line
 
     def log_health(self, health: LogHealth) -> None:
         """Metrics, and health: a replica refusing calls says NOT_SERVING so
@@ -111,14 +115,17 @@ def start_service(settings: Settings) -> Service:
                                 on_failed=metrics.reload_failed)
         screener = CallScreener(engine, MeteredDecisionLog(decisions, metrics), RecentCalls(policies.history_seconds),
                                 on_decided=feed.publish)
-        server = GrpcServer(MeteredScreener(screener, metrics), settings.workers, feed)
+        server = GrpcServer(MeteredScreener(screener, metrics), settings.workers, feed,
+                            GrpcServerMetrics(metrics.registry))
         service = Service(store, decisions, engine, reloader, server, metrics, feed=feed)
         service.port = server.bind(settings.listen, _credentials(settings))
         if settings.metrics_listen:
             host, port = split_address(settings.metrics_listen)
             service.metrics_port = metrics.serve(host, port)
         server.start()
+        loading = time.perf_counter()
         reloader.load()
+        service.load_seconds = time.perf_counter() - loading
         # The recent calls after the lists: millions of objects build faster
         # on a heap without a day of attempts. A call that comes meanwhile
         # waits for them, one that came before the lists got UNAVAILABLE.
@@ -202,11 +209,28 @@ def serve(settings: Settings) -> None:
     if service.metrics_port:
         log.info("metrics on http://%s:%d/metrics", split_address(settings.metrics_listen)[0], service.metrics_port)
     # Logged last: process supervisors and the tests wait for this line.
-    log.info("listening on %s:%d (%s)", settings.listen.rsplit(":", 1)[0], service.port, describe_transport(settings))
+    log.info("listening on %s:%d (%s)", settings.listen.rsplit(":", 1)[0], service.port, describe_transport(settings),
+             extra=started_fields(settings, service))
     stopping.wait()
     log.info("shutting down: draining calls for up to %.1f s", settings.grace_seconds)
     service.stop(settings.grace_seconds)
     log.info("stopped")
+
+
+def started_fields(settings: Settings, service: Service) -> dict:
+    """The startup line's fields: what runs, on what, with which lists."""
+    snapshot = service.engine.snapshot
+    shared = shared_decision_log(settings)
+    return {
+        "event": "started", "version": __version__, "port": service.port, "metrics_port": service.metrics_port,
+        "transport": describe_transport(settings),
+        "store": shown(settings.database) if is_postgres_url(settings.database) else sqlite_path(settings.database),
+        "decision_log": shown(settings.decision_log or settings.database) if shared
+        else str(decision_log_path(settings)),
+        "config": settings.config_file or None,
+        "facility_overrides": {facility: sorted(keys) for facility, keys in settings.facilities.items()},
+        "list_version": snapshot.version, "lists": snapshot.counts(), "load_seconds": round(service.load_seconds, 3),
+    }
 
 
 def split_address(address: str) -> tuple[str, int]:

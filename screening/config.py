@@ -35,7 +35,8 @@ class Settings:
     feed_buffer_events: int = 100_000  # decisions the monitoring feed keeps for consoles that resume
     feed_subscriber_buffer: int = 1000  # events a console may fall behind before it is cut off
     feed_max_subscribers: int = 8  # consoles at once; each holds a gRPC worker, so fewer than workers
-    log_level: str = "INFO"
+    log_level: str = "INFO"  # DEBUG, INFO, WARNING, ERROR
+    log_format: str = ""  # "json" (one event a line) or "text"; "" = json for `serve` (on stdout), text for the rest
     decision_retention_days: int = 0  # the server deletes older decisions hourly; 0 keeps them all
     tls_cert: str = ""  # PEM certificate chain for the gRPC port; "" = plaintext
     tls_key: str = ""  # its PEM private key
@@ -43,6 +44,7 @@ class Settings:
     audit_key_file: str = ""  # the change log's HMAC key, kept outside the database; "" = hashes only
     policy: Mapping[str, Any] = field(default_factory=dict)
     facilities: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    config_file: str = ""  # the file these came from, for the startup line (not a setting)
 
     def audit_key(self) -> bytes | None:
         """The change log's HMAC key, read from audit_key_file (None when unset)."""
@@ -64,7 +66,8 @@ class Settings:
             raise ConfigError(str(error)) from None
 
 
-_SCALARS = {f.name: f for f in fields(Settings) if f.name not in ("policy", "facilities")}
+_SCALARS = {f.name: f for f in fields(Settings) if f.name not in ("policy", "facilities", "config_file")}
+_CHOICES = {"log_level": ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "log_format": ("", "json", "text")}
 
 
 def load_settings(config_file: str | None = None, environ: Mapping[str, str] | None = None,
@@ -80,7 +83,7 @@ def load_settings(config_file: str | None = None, environ: Mapping[str, str] | N
     if "policy" in values or "policy_env" in values:
         values["policy"] = {**values.get("policy", {}), **values.pop("policy_env", {})}
     values.update({k: v for k, v in flags.items() if v is not None})
-    settings = Settings(**{k: _coerce(k, v) for k, v in values.items()})
+    settings = Settings(**{k: _coerce(k, v) for k, v in values.items()}, config_file=config_file or "")
     policies = settings.policies()  # fail now, naming the bad key, rather than on first use
     if settings.decision_retention_days:
         check_retention("decision_retention_days", settings.decision_retention_days, policies)
@@ -154,7 +157,10 @@ def _coerce(key: str, value: Any) -> Any:
     if kind == "str":
         if not isinstance(value, str):
             raise ConfigError(f"{key}: expected a string, got {value!r}")
-        return value
+        choices = _CHOICES.get(key)
+        if choices and value.upper() not in map(str.upper, choices):
+            raise ConfigError(f"{key}: expected one of {', '.join(c for c in choices if c)}, got {value!r}")
+        return value.lower() if key == "log_format" else value
     if kind == "int":
         return _integer(key, value, minimum=0 if key == "decision_retention_days" else 1)
     if kind == "float":

@@ -1,5 +1,6 @@
 """Fixtures that run the real thing: the CLI and the server as processes."""
 
+import json
 import os
 import re
 import shutil
@@ -71,13 +72,23 @@ def decision_log(database: Path) -> Path:
     return database.with_name(f"{database.stem}-decisions{database.suffix}")
 
 
+def startup_event(line: str) -> dict | None:
+    """The server's startup line, as `serve` logs it by default (a JSON event)."""
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return None
+    return event if isinstance(event, dict) and event.get("event") == "started" else None
+
+
 class ServerProcess:
-    def __init__(self, database: Path, *args, env=None, command=None):
+    def __init__(self, database: Path, *args, env=None, command=None, stderr=subprocess.STDOUT):
+        """stderr: merged into the log by default; a file keeps stdout (the JSON log lines) alone."""
         command = command or [sys.executable, "-m", "screening.cli", "serve"]
         self.process = subprocess.Popen(
             [*command, "--database", str(database), "--listen", "127.0.0.1:0",
              "--metrics-listen", "127.0.0.1:0", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_environment(**(env or {})),
+            stdout=subprocess.PIPE, stderr=stderr, text=True, env=_environment(**(env or {})),
         )
         self.log: list[str] = []
         self.port = self.metrics_port = 0
@@ -87,9 +98,12 @@ class ServerProcess:
             if not line:
                 raise AssertionError("server exited before listening:\n" + "".join(self.log))
             self.log.append(line)
-            if match := _METRICS.search(line):
+            if event := startup_event(line):
+                self.port, self.metrics_port = event["port"], event["metrics_port"]
+            # log_format = "text": the same lines, for people and grep.
+            elif match := _METRICS.search(line):
                 self.metrics_port = int(match[1])
-            if match := _LISTENING.search(line):
+            elif match := _LISTENING.search(line):
                 self.port = int(match[1])
             if time.monotonic() > deadline:
                 raise AssertionError("server did not start:\n" + "".join(self.log))

@@ -8,10 +8,10 @@ failure into one line on stderr and exit status 1.
 from __future__ import annotations
 
 import argparse
-import logging
 import sqlite3
 import sys
 
+from screening.adapters import json_logs
 from screening.cli import alerts, audit, bulk, check, decisions, lists, parser, report, serve
 from screening.config import ConfigError, load_settings
 from screening.domain.errors import InvalidEntry, InvalidRequest
@@ -24,8 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(args.config, database=args.database, listen=getattr(args, "listen", None),
                                  metrics_listen=getattr(args, "metrics_listen", None))
-        logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        _configure_logging(args, settings)
         return args.run(args, settings) or 0
     except (ConfigError, PolicyError, StoreError, InvalidEntry, InvalidRequest, OSError) as error:
         print(f"screening: error: {error}", file=sys.stderr)
@@ -35,6 +34,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _configure_logging(args, settings) -> None:
+    """`serve` logs JSON lines on stdout (for log collectors and supervisors);
+    the other commands keep stdout for their output and log text on stderr."""
+    serving = getattr(args, "server", False)
+    fmt = settings.log_format or ("json" if serving else "text")
+    json_logs.configure(settings.log_level, fmt == "json", sys.stdout if serving and fmt == "json" else sys.stderr)
 
 
 def build_parser() -> argparse.ArgumentParser:

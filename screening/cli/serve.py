@@ -14,7 +14,7 @@ def register(commands: argparse._SubParsersAction, parents: Parents) -> None:
     serve = commands.add_parser("serve", parents=[parents.common], help="run the gRPC server")
     serve.add_argument("--listen", help="HOST:PORT for gRPC (default: 127.0.0.1:50051; port 0 picks one)")
     serve.add_argument("--metrics-listen", help="HOST:PORT for /metrics (default: 127.0.0.1:9464; '' turns it off)")
-    serve.set_defaults(run=_serve)
+    serve.set_defaults(run=_serve, server=True)  # a long-running process: JSON logs on stdout (cli/main.py)
     init = commands.add_parser("init", parents=[parents.common],
                                help="create the database and the decision log (owner-only), or upgrade their schema")
     init.set_defaults(run=_init)

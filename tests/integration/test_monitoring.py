@@ -14,7 +14,9 @@ from screening.domain.engine import ScreeningEngine
 from screening.domain.lists import Allowlist, ListSnapshot
 from screening.domain.model import ScreenRequest
 from screening.domain.policy import build_policy_set
+from screening.adapters.grpc.metrics_interceptor import GrpcServerMetrics
 from screening.adapters.metrics import MeteredScreener, ScreeningMetrics
+from screening.v1 import screening_pb2
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 RULES = DEPLOY / "prometheus" / "screening-alerts.yml"
@@ -22,6 +24,7 @@ RULE_TESTS = DEPLOY / "prometheus" / "screening-alerts.test.yml"
 DASHBOARD = DEPLOY / "grafana" / "screening-dashboard.json"
 # Metrics Prometheus itself makes (not the service's).
 PROMETHEUS_OWN = {"up"}
+RULES_COUNT = 14
 
 
 def promtool() -> str:
@@ -55,6 +58,9 @@ def rule_expressions() -> list[str]:
 def exported_metric_names() -> set[str]:
     """What a real metrics registry exports once calls of every outcome went through."""
     metrics = ScreeningMetrics()
+    # The server's: the gRPC metrics, in the same registry, every method at zero.
+    GrpcServerMetrics(metrics.registry).initialize(
+        screening_pb2.DESCRIPTOR.services_by_name["CallScreeningService"])
     snapshot = ListSnapshot(3, Allowlist([("A-1", 6281234567890, 1, "")]))
     metrics.lists_loaded(snapshot, 0.01)
     metrics.reload_failed()
@@ -67,7 +73,7 @@ def exported_metric_names() -> set[str]:
 
 def test_the_alert_rules_are_valid_and_their_unit_tests_pass():
     out = run_promtool("check", "rules", RULES.name, cwd=RULES.parent)
-    assert "SUCCESS: 11 rules found" in out
+    assert f"SUCCESS: {RULES_COUNT} rules found" in out
     assert "SUCCESS" in run_promtool("test", "rules", RULE_TESTS.name, cwd=RULES.parent)
 
 
@@ -75,7 +81,7 @@ def test_every_alert_has_a_test_that_fires_it():
     alerts = re.findall(r"^\s+- alert: (\w+)$", RULES.read_text("utf-8"), re.M)
     tests = RULE_TESTS.read_text("utf-8")
     fired = set(re.findall(r"alertname: (\w+)\n\s+exp_alerts:\n\s+- exp_labels", tests))
-    assert len(alerts) == 11 and set(alerts) == fired
+    assert len(alerts) == RULES_COUNT and set(alerts) == fired
 
 
 def test_the_dashboard_queries_are_valid_promql(tmp_path):
@@ -92,11 +98,14 @@ def test_the_dashboard_queries_are_valid_promql(tmp_path):
 def test_alerts_and_dashboard_ask_only_for_metrics_the_service_exports():
     exported = exported_metric_names() | PROMETHEUS_OWN
     used = {name for expr in (*rule_expressions(), *dashboard_expressions())
-            for name in re.findall(r"\b(?:screening|process)_[a-z_]+\b|\bup\b", expr)}
-    assert len(rule_expressions()) == 11
+            for name in re.findall(r"\b(?:screening|process|grpc_server)_[a-z_]+\b|\bup\b", expr)}
+    assert len(rule_expressions()) == RULES_COUNT
     assert used - exported == set()
     # The dashboard shows every metric the service's own code defines.
-    assert {name for name in exported if name.startswith("screening_")} - used <= {
+    assert {name for name in exported if name.startswith(("screening_", "grpc_server_"))} - used <= {
+        "grpc_server_handling_seconds_sum", "grpc_server_handling_seconds_count", "grpc_server_msg_received_total",
+        *(f"grpc_server_{name}_created" for name in ("started", "handled", "handling_seconds", "msg_received",
+                                                      "msg_sent")),
         "screening_screen_duration_seconds_sum", "screening_screen_duration_seconds_created",
         "screening_decisions_created", "screening_findings_created", "screening_request_errors_created",
         "screening_list_reloads_created", "screening_decisions_pruned_created",

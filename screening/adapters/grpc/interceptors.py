@@ -17,6 +17,7 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from screening.adapters.json_logs import CALL_ID
 from screening.domain.errors import InvalidRequest, ListsNotLoaded
 from screening.service.feed import CursorOutOfRange, FeedClosed, FeedError, FellBehind, TooManyWatchers
 from screening.service.ports import LogUnavailable
@@ -36,10 +37,14 @@ class ErrorMappingInterceptor(grpc.ServerInterceptor):
             behaviour = handler.unary_unary
 
             def guarded(request, context):
+                # Every line logged while this call is answered says which call.
+                token = CALL_ID.set(getattr(request, "call_id", None))
                 try:
                     return behaviour(request, context)
                 except Exception as error:
                     _abort(error, context, method)
+                finally:
+                    CALL_ID.reset(token)
 
             wrap = grpc.unary_unary_rpc_method_handler
         elif handler.unary_stream is not None:

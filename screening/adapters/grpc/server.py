@@ -9,6 +9,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from screening.adapters.grpc.interceptors import ErrorMappingInterceptor
+from screening.adapters.grpc.metrics_interceptor import GrpcServerMetrics, MetricsInterceptor
 from screening.adapters.grpc.servicer import CallScreeningServicer
 from screening.v1 import screening_pb2, screening_pb2_grpc
 
@@ -26,12 +27,17 @@ _OPTIONS = [
 
 
 class GrpcServer:
-    def __init__(self, screener, workers: int, feed=None):
+    def __init__(self, screener, workers: int, feed=None, metrics: GrpcServerMetrics | None = None):
         """feed: the monitoring feed (service.feed.DecisionFeed) WatchDecisions serves."""
         self.health = health.HealthServicer(experimental_non_blocking=True)
+        # The metrics outermost: they count the code the error mapping answered.
+        interceptors = [ErrorMappingInterceptor()]
+        if metrics is not None:
+            interceptors.insert(0, MetricsInterceptor(metrics))
+            metrics.initialize(screening_pb2.DESCRIPTOR.services_by_name["CallScreeningService"])
         self._server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
-            interceptors=[ErrorMappingInterceptor()],
+            interceptors=interceptors,
             options=_OPTIONS,
         )
         screening_pb2_grpc.add_CallScreeningServiceServicer_to_server(CallScreeningServicer(screener, feed),

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import psycopg
 
 from screening.adapters.decision_rows import to_screening
-from screening.adapters.postgres.connection import database_error
+from screening.adapters.postgres.connection import database_error, message
 from screening.adapters.postgres.decision_sql import Key, insert, key
 from screening.adapters.postgres.spool import Spool
 from screening.domain.model import Screening
@@ -272,8 +272,9 @@ class GroupCommit:
             inserted, stored = insert(self._conn, rows, self._replica)
         except psycopg.Error as error:
             if not self._away(error):
+                # The first line only: the server's DETAIL may quote a row (a number).
                 log.error("decision log: cannot replay the spool %s into %s (%s); retrying",
-                          self._spool.path, self._where, error)
+                          self._spool.path, self._where, message(error))
                 self._failed_try()
             return False
         self._wrote()
@@ -283,7 +284,7 @@ class GroupCommit:
                 self.replay_conflicts += 1
                 log.warning("decision log: call %s of %s, answered from the spool, had been answered first "
                             "(by another replica, or before the database went away); the log keeps that first "
-                            "answer", row[1], row[0])
+                            "answer", row[1], row[0], extra={"call_id": row[1], "facility_id": row[0]})
         self._spool.committed(len(rows))
         if not self._spool.count:
             log.info("decision log: the spool is replayed into %s; writing there again", self._where)
