@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -97,7 +98,7 @@ def run_filter(log: DecisionLog, chosen: Filter) -> tuple[int, float, float]:
     return count, first or whole, whole
 
 
-def measure(log: DecisionLog, dataset: Dataset, explain: Callable[[str, list], str] | None) -> list[list[str]]:
+def measure(log: DecisionLog, dataset: Dataset, explain: Callable[[object], str] | None) -> list[list[str]]:
     rows = []
     for chosen in filters(dataset):
         cold = run_filter(log, chosen)
@@ -106,15 +107,15 @@ def measure(log: DecisionLog, dataset: Dataset, explain: Callable[[str, list], s
         if explain:
             query = decision_query("ID", log=log, **chosen.fields)
             query = dataclasses.replace(query, entries=chosen.entries) if chosen.entries else query
-            progress(explain(*_first_page(query)))
+            progress(explain(query))
         shown = f"{count:,}" + (" (first)" if chosen.limit and count == chosen.limit else "")
         rows.append([f"`{chosen.name}`", shown, f"{first * 1000:,.0f}", f"{whole * 1000:,.0f}",
                      f"{cold[2] * 1000:,.0f}", "yes" if whole < 2 and cold[2] < 2 else "**no**"])
     return rows
 
 
-def _first_page(query) -> tuple[str, list]:
-    sql, _, params = decision_search.statement(query, "?")
+def _first_page(query, mark: str, narrow=str) -> tuple[str, list]:
+    sql, _, params = decision_search.statement(query, mark, narrow)
     return sql, [*params, decision_search.FIRST_PAGE]
 
 
@@ -133,14 +134,17 @@ def sqlite_log(dataset: Dataset, keep: Path | None):
         progress(f"sqlite: loaded and migrated in {time.perf_counter() - started:,.0f} s")
         opened.close()
     size = sum(file.stat().st_size for file in folder.glob(path.name + "*"))
-    return SqliteDecisionLog(path, mode="ro"), f"{size / 2**30:.1f} GiB", (lambda: None) if keep else (
-        lambda: [file.unlink() for file in folder.glob(path.name + "*")])
+    return SqliteDecisionLog(path, mode="ro"), f"{size / 2**30:.1f} GiB", (
+        (lambda: None) if keep else (lambda: shutil.rmtree(folder)))
 
 
-def sqlite_explain(path: Path) -> Callable[[str, list], str]:
+def sqlite_explain(path: Path) -> Callable[[object], str]:
     import sqlite3
 
-    def explain(sql: str, params: list) -> str:
+    from screening.adapters.sqlite.decision_log import narrow
+
+    def explain(query) -> str:
+        sql, params = _first_page(query, "?", narrow)
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
             return "\n".join(row[-1] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
 
@@ -156,7 +160,7 @@ def postgres_log(dataset: Dataset, url: str, keep: Path | None):
     schema = f"bench_search_{dataset.decisions}"  # made here, not typed: safe as an identifier
     options = quote(f"-c search_path={schema} -c maintenance_work_mem=1GB")
     schema_url = f"{url}{'&' if '?' in url else '?'}options={options}"
-    spool = Path(tempfile.mkdtemp(prefix="bench-search-spool-")) / "decisions.spool"
+    spool = Path(tempfile.mkdtemp(prefix="bench-search-spool-")) / "decisions.spool"  # read-only: never written
     with psycopg.connect(url, autocommit=True) as admin:
         exists = admin.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
         if exists and not keep:
@@ -181,12 +185,13 @@ def postgres_log(dataset: Dataset, url: str, keep: Path | None):
     return log, f"{size / 2**30:.1f} GiB", drop, schema_url
 
 
-def postgres_explain(url: str) -> Callable[[str, list], str]:
+def postgres_explain(url: str) -> Callable[[object], str]:
     import psycopg
 
-    def explain(sql: str, params: list) -> str:
+    def explain(query) -> str:
+        sql, params = _first_page(query, "%s")
         with psycopg.connect(url) as conn:
-            plan = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql.replace("?", "%s"), params).fetchall()
+            plan = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params).fetchall()
         return "\n".join(row[0] for row in plan)
 
     return explain

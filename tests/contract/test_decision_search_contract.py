@@ -89,6 +89,10 @@ def test_reason_and_entry_are_searched_through_the_side_table(backend, log):
             conn.execute("DELETE FROM decision_findings WHERE reason = 'ALLOWLISTED'")
     assert list(search_decisions(log, decision_query("ID", entry=entry))) == []
     assert list(search_decisions(log, decision_query("ID", reason="allowlisted"))) == []
+    assert list(search_decisions(log, decision_query("ID", reason="allowlisted", inmate="A-1"))) == []
+    assert len(list(search_decisions(log, decision_query("ID", reason="not_on_allowlist", inmate="A-1")))) == 0
+    assert [d["call_id"] for d in search_decisions(log, decision_query("ID", reason="privileged", inmate="A-1"))] \
+        == ["lawyer"]
 
 
 def test_a_called_name_finds_its_indonesian_spellings_and_not_other_people(log):
