@@ -5,12 +5,11 @@ says what they look like), loads it in bulk into the real schema, then times
 each filter of `decisions list` through the service functions the CLI calls
 (decision_query, then search_decisions, which reads the log a page at a
 time): the time to the first decision, and to the last one, or to the first
-1,000 for filters that match hundreds of thousands (a terminal shows them a
-page at a time; the rest streams at the rate in the last column). Each
-filter runs twice; the figures are the second run (a warm cache), the
-first run's whole time beside them.
+1,000 for filters that match hundreds of thousands (the rest streams at the
+same pace). Each filter runs twice; the figures are the second run (a warm
+cache), the first run's whole time beside them.
 
-    python benchmarks/bench_decision_search.py --backend both            # 10M: ~40 min, ~9 GB of disk
+    python benchmarks/bench_decision_search.py --backend both            # 10M: ~20 min to load, ~14 GiB of disk
     python benchmarks/bench_decision_search.py --decisions 100000 --backend sqlite
     python benchmarks/bench_decision_search.py --keep /var/tmp/bench      # keep the logs, reuse them next run
 
