@@ -43,7 +43,7 @@ $$;
 -- Nobody but the owner writes the schema's history or the change log's rows
 -- by default; each role gets exactly what follows.
 REVOKE ALL ON schema_migrations, list_version, allowlist, privileged, blocklist, watchlist, alerts,
-              change_log, change_rows, decisions
+              change_log, change_rows, decisions, decision_findings, called_names
     FROM PUBLIC, screening_server, screening_admin, screening_auditor;
 
 -- Every role reads the lists (and the hot numbers the feed alerts on), their
@@ -52,18 +52,19 @@ GRANT SELECT ON schema_migrations, list_version, allowlist, privileged, blocklis
                 change_log, change_rows
     TO screening_server, screening_admin, screening_auditor;
 
--- The replicas write decisions.
-GRANT SELECT, INSERT, DELETE ON decisions TO screening_server;
+-- The replicas write decisions, with their findings' rows and called
+-- parties' names (decision search), and prune them.
+GRANT SELECT, INSERT, DELETE ON decisions, decision_findings, called_names TO screening_server;
 
 -- Security staff change the lists: entries, the version row, and new
 -- change-log entries (never updates or deletes of them).
 GRANT INSERT, UPDATE, DELETE ON allowlist, privileged, blocklist, watchlist, alerts TO screening_admin;
 GRANT UPDATE ON list_version TO screening_admin;
 GRANT INSERT ON change_log, change_rows TO screening_admin;
-GRANT SELECT, DELETE ON decisions TO screening_admin;
+GRANT SELECT, DELETE ON decisions, decision_findings, called_names TO screening_admin;
 
 -- Auditors read the decisions too.
-GRANT SELECT ON decisions TO screening_auditor;
+GRANT SELECT ON decisions, decision_findings, called_names TO screening_auditor;
 
 -- Identity columns draw from sequences.
 DO $$

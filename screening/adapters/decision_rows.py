@@ -1,6 +1,8 @@
 """A decision as a row of the decision log, the same on every backend:
-which columns, how a privileged call loses its number, and how a row comes
-back as the answer given (find) or as an archived decision (prune).
+which columns, how a privileged call loses its number and its called
+party's name, the rows of the findings' side table (decision_findings), and
+how a row comes back as the answer given (find) or as an archived decision
+(prune).
 
 A row is a tuple in COLUMNS order, of str, int and float only (findings as
 JSON text), so it also goes into a JSON spool unchanged.
@@ -27,12 +29,21 @@ def to_row(request: ScreenRequest, screening: Screening) -> tuple:
     number = "" if privileged else screening.normalized_number
     return (
         request.facility_id, request.call_id, request.inmate_id, request.station_id,
-        "" if privileged else request.dialed_number, request.called_party_name, number,
+        "" if privileged else request.dialed_number, "" if privileged else request.called_party_name, number,
         int(number[1:]) if number else 0, screening.number_type.name, screening.number_region, screening.at,
         request.requested_at.isoformat() if request.requested_at else "", screening.decision.name,
         int(screening.record), screening.max_duration_seconds, screening.list_version,
         json.dumps(findings, ensure_ascii=False),
     )
+
+
+_FINDINGS, _AT = NAMES.index("findings"), NAMES.index("at")
+
+
+def finding_rows(decision_id: int, row: tuple) -> list[tuple[int, int, str, str, float]]:
+    """The decision's rows of decision_findings: (decision_id, n, reason,
+    entry_id, at), n the finding's place in the findings JSON."""
+    return [(decision_id, n, finding[0], finding[3], row[_AT]) for n, finding in enumerate(json.loads(row[_FINDINGS]))]
 
 
 def to_archived(row: tuple) -> dict[str, Any]:

@@ -154,6 +154,9 @@ class MeteredDecisionLog(DecisionLog):
     def search(self, query: DecisionQuery):
         return self._log.search(query)
 
+    def called_names(self) -> list[str]:
+        return self._log.called_names()
+
     def attempts_by_others(self) -> list[Attempt]:
         return self._log.attempts_by_others()
 

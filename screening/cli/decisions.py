@@ -14,6 +14,7 @@ from datetime import datetime
 
 from screening.cli import decision_show
 from screening.cli.output import print_rows, printable
+from screening.cli.progress import with_progress
 from screening.cli.parser import Parents, group
 from screening.config import Settings, check_retention
 from screening.service.ports import StoreError
@@ -38,6 +39,9 @@ def register(commands: argparse._SubParsersAction, parents: Parents) -> None:
     search.add_argument("--entry", help="a list entry, e.g. blocklist:42: every attempt that hit it")
     search.add_argument("--source", help="a police report (a blocklist entry's source): every attempt that hit "
                                          "one of its entries")
+    search.add_argument("--called-name", metavar="NAME",
+                        help="the called party's name, however spelt: the names in the log like it "
+                             "(Siti Nurhaliza finds Siti Nur Haliza, Sity Nurhalisa)")
     search.add_argument("--since", type=_moment, help="from this time on (ISO 8601, e.g. 2026-11-30 or 2026-11-30T08:00+07:00)")
     search.add_argument("--until", type=_moment, help="before this time (ISO 8601)")
     search.add_argument("--format", choices=("table", "csv", "json", "jsonl"), default="table")
@@ -63,27 +67,27 @@ def _list(args, settings: Settings) -> None:
 
     from screening.cli.stores import reading
 
-    with reading(settings) if args.source else contextlib.nullcontext() as store:
+    if not shared_decision_log(settings) and not (path := decision_log_path(settings)).exists():
+        raise StoreError(f"no decision log at {path}")
+    with (reading(settings) if args.source else contextlib.nullcontext() as store,
+          open_decision_log(settings, mode="ro", answering=False) as decisions):
         query = decision_query(settings.policies().for_facility(args.facility or "").region,
                                number=args.number or "", decision=args.decision or "", reason=args.reason or "",
                                inmate=args.inmate or "", facility=args.facility or "", station=args.station or "",
-                               entry=args.entry or "", source=args.source or "", store=store,
-                               since=args.since, until=args.until)
-    if not shared_decision_log(settings) and not (path := decision_log_path(settings)).exists():
-        raise StoreError(f"no decision log at {path}")
-    with open_decision_log(settings, mode="ro", answering=False) as decisions:
-        found = (_shown(d) for d in search_decisions(decisions, query))
+                               entry=args.entry or "", source=args.source or "", called_name=args.called_name or "",
+                               store=store, log=decisions, since=args.since, until=args.until)
+        matching = with_progress(search_decisions(decisions, query))
         if args.format == "jsonl":  # streamed, a decision a line, whole
-            for decision in search_decisions(decisions, query):
+            for decision in matching:
                 sys.stdout.write(json.dumps(decision, ensure_ascii=False) + "\n")
         elif args.format == "csv":  # streamed
             writer = csv.DictWriter(sys.stdout, _SHOWN, lineterminator="\n")
             writer.writeheader()
-            writer.writerows(_csv_safe(row) for row in found)
+            writer.writerows(_csv_safe(_shown(decision)) for decision in matching)
         elif args.format == "json":
-            print_rows(_SHOWN, list(search_decisions(decisions, query)), "json")
+            print_rows(_SHOWN, list(matching), "json")
         else:
-            print_rows(_SHOWN, list(found), "table")
+            print_rows(_SHOWN, [_shown(decision) for decision in matching], "table")
 
 
 def _shown(decision: dict) -> dict:

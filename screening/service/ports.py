@@ -86,6 +86,7 @@ class DecisionQuery:
     decision: str = ""  # a Decision name
     reason: str = ""  # a Reason name: some finding has it
     entries: tuple[str, ...] = ()  # ("blocklist:42", ...): some finding names one of them; () = any
+    called_names: tuple[str, ...] = ()  # the called party's name is one of these, exactly; () = any
     since: float | None = None  # Unix time, inclusive
     until: float | None = None  # Unix time, exclusive
     call_id: str = ""  # one call attempt (unique with its facility)
@@ -231,6 +232,12 @@ class DecisionLog(_Closing):
         """Decisions matching every filter of the query (service.investigations),
         oldest first, as prune archives them (a dict of the log's columns,
         findings as a list), read a batch at a time."""
+
+    @abstractmethod
+    def called_names(self) -> list[str]:
+        """Every called party's name the log holds, once each, in no order:
+        what a search by a name like one (service.investigations) matches
+        against. Never a privileged call's (the log keeps none)."""
 
     def attempts_by_others(self) -> list[Attempt]:
         """Attempts other processes logged since the last call (the first

@@ -4,10 +4,14 @@ both backends: filters, formats, and privileged calls that show nothing."""
 import csv
 import io
 import json
+import os
+import pty
+import subprocess
+import sys
 
 import pytest
 
-from conftest import Cli, ServerProcess
+from conftest import Cli, ServerProcess, _environment
 
 pytestmark = pytest.mark.e2e
 
@@ -35,10 +39,11 @@ def served(request, tmp_path):
     server = ServerProcess(cli.database, env=env)
     try:
         server.screen(FAMILY, inmate="A-1", call_id="c-1", called_party_name="Ibu Siti")
-        server.screen("0857-1234-5678", inmate="A-1", call_id="c-2", called_party_name="Mama")
+        server.screen("0857-1234-5678", inmate="A-1", call_id="c-2", called_party_name="Siti Nur Haliza")
         server.screen(FRAUD, inmate="B-2", facility="LP-SALEMBA", call_id="c-3")
-        server.screen(LAWYER, inmate="B-2", facility="LP-SALEMBA", call_id="c-4", called_party_name="Pak Pengacara")
-        server.screen("+6281111111111", inmate="B-2", facility="LP-SALEMBA", call_id="c-5")
+        server.screen(LAWYER, inmate="B-2", facility="LP-SALEMBA", call_id="c-4", called_party_name="Siti Nurhaliza")
+        server.screen("+6281111111111", inmate="B-2", facility="LP-SALEMBA", call_id="c-5",
+                      called_party_name="Sity Nurhalisa")
     finally:
         server.stop()
     return cli
@@ -66,7 +71,7 @@ def test_filters_combine(served):
 def test_formats_and_the_privileged_call(served):
     table = served("decisions", "list", "--inmate", "B-2").stdout
     assert table.splitlines()[0].split()[:3] == ["TIME", "FACILITY_ID", "STATION_ID"]
-    assert "+62215551234" not in table and "Pengacara" not in table
+    assert "+62215551234" not in table and "Siti Nurhaliza" not in table
     rows = list(csv.DictReader(io.StringIO(served("decisions", "list", "--format", "csv", "--inmate", "B-2").stdout)))
     assert [r["call_id"] for r in rows] == ["c-3", "c-4", "c-5"]
     assert rows[1]["normalized_number"] == rows[1]["called_party_name"] == "" and rows[1]["decision"] == "ALLOW"
@@ -74,7 +79,7 @@ def test_formats_and_the_privileged_call(served):
     assert [d["call_id"] for d in whole] == ["c-2", "c-3"]
     assert whole[0]["findings"][0]["reason"] == "BLOCKED_NUMBER"
     for output in (served("decisions", "list", "--format", fmt).stdout for fmt in ("table", "csv", "json", "jsonl")):
-        assert "Pengacara" not in output and "+62215551234" not in output
+        assert "Siti Nurhaliza" not in output and "+62215551234" not in output
 
 
 def test_a_bad_filter_is_one_clear_line(served):
@@ -84,3 +89,46 @@ def test_a_bad_filter_is_one_clear_line(served):
     assert result.returncode != 0 and "not an ISO 8601 time" in result.stderr
     result = served("decisions", "list", "--source", "LP/B/999/XI/2026", check=False)
     assert result.returncode != 0 and "no blocklist entry has the source 'LP/B/999/XI/2026'" in result.stderr
+
+
+def test_a_called_name_finds_its_spellings_and_never_a_privileged_call(served):
+    assert ids(served, "--called-name", "Siti Nurhaliza") == ["c-2", "c-5"]  # not c-4, the lawyer
+    assert ids(served, "--called-name", "siti nur-haliza", "--inmate", "B-2") == ["c-5"]
+    table = served("decisions", "list", "--called-name", "Sity Nurhalisa").stdout
+    assert "Siti Nur Haliza" in table and "Sity Nurhalisa" in table
+    result = served("decisions", "list", "--called-name", "Bambang Sutrisno", check=False)
+    assert result.returncode == 1 and "--called-name: no call in the decision log was to a name like" in result.stderr
+
+
+def on_a_terminal(cli, *args):
+    """`screening ARGS` with stderr on a pseudo-terminal and stdout on a pipe: (stdout, what the terminal got)."""
+    main, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "screening.cli", *args, "--database", str(cli.database)],
+                                   stdout=subprocess.PIPE, stderr=terminal, env=_environment(**cli.env))
+    finally:
+        os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # EIO: the process closed its end
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(main)
+    out = process.stdout.read()
+    assert process.wait(timeout=60) == 0, shown
+    return out.decode(), shown.decode()
+
+
+def test_a_terminal_sees_a_progress_line_that_is_cleared_and_a_pipe_none(served):
+    out, shown = on_a_terminal(served, "decisions", "list", "--format", "jsonl", "--inmate", "B-2")
+    assert [json.loads(line)["call_id"] for line in out.splitlines()] == ["c-3", "c-4", "c-5"]
+    assert "decision found, at " in shown or "decisions found, at " in shown
+    assert shown.endswith("\r\033[K")  # cleared at the end: nothing left on the line
+    assert "decisions found" not in out and "decision found" not in out
+    redirected = served("decisions", "list", "--inmate", "B-2")
+    assert "found, at" not in redirected.stderr and "\033[K" not in redirected.stderr
+    assert "found, at" not in redirected.stdout

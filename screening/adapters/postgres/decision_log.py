@@ -22,7 +22,7 @@ from psycopg_pool import PoolTimeout
 
 from screening.adapters.decision_rows import COLUMNS, to_archived, to_row, to_screening
 from screening.adapters.postgres.connection import connect, database_error, pool, shown
-from screening.adapters.postgres.decision_sql import FIND, as_row
+from screening.adapters.postgres.decision_sql import FIND, FORGET_NAMES, as_row
 from screening.adapters.postgres.group_commit import GroupCommit, SpoolBound
 from screening.adapters.postgres.migrations import check_current, migrate
 from screening.adapters.postgres.spool import Spool
@@ -169,6 +169,8 @@ class PostgresDecisionLog(DecisionLog):
             rows = self._execute("reading old decisions", f"SELECT id, {COLUMNS} FROM decisions WHERE at < %s "
                                  "ORDER BY id LIMIT %s", (before, batch))
             if not rows:
+                if deleted:
+                    self._forget_names()
                 return deleted
             if archive is not None:
                 archive([to_archived(as_row(row[1:])) for row in rows])
@@ -180,8 +182,28 @@ class PostgresDecisionLog(DecisionLog):
 
     def search(self, query: DecisionQuery) -> Iterator[dict[str, Any]]:
         self._check_open()
-        return decision_search.pages(query, "%s", _finding_has,
+        return decision_search.pages(query, "%s",
                                      lambda sql, params: self._execute("searching decisions", sql, tuple(params)))
+
+    def called_names(self) -> list[str]:
+        self._check_open()
+        return [name for (name,) in self._execute("reading the called names", "SELECT name FROM called_names", ())]
+
+    def _forget_names(self) -> None:
+        """The names no decision holds any longer go (retention). The lock
+        waits for the writes in flight (each holds called_names from its
+        insert to its commit) and holds new ones back meanwhile, so a call
+        to a name being forgotten cannot leave its name out."""
+        def forget(conn: psycopg.Connection) -> list[tuple]:
+            with conn.transaction():
+                conn.execute("LOCK TABLE called_names IN SHARE ROW EXCLUSIVE MODE")
+                conn.execute(FORGET_NAMES)
+            return []
+
+        try:
+            self._on_connection(forget)
+        except psycopg.Error as error:
+            raise database_error("forgetting the names of pruned calls", error) from None
 
     def count_before(self, before: float) -> int:
         self._check_open()
@@ -243,8 +265,3 @@ def _writer_connection(url: str) -> psycopg.Connection:
         raise database_error("preparing the decision log's writer", error) from None
     return conn
 
-
-def _finding_has(field: int, count: int) -> str:
-    # field and count are ints of this module's own, not request data.
-    marks = ", ".join(["%s"] * int(count))
-    return f"EXISTS (SELECT 1 FROM jsonb_array_elements(findings::jsonb) f WHERE f->>{int(field)} IN ({marks}))"

@@ -1,6 +1,6 @@
 """The decision log's statements on PostgreSQL, shared by the writer (group
-commit, spool replay) and the readers: insert many rows at once, and read
-back the answers stored first."""
+commit, spool replay) and the readers: insert many rows at once (with their
+side rows, see migration 0003), and read back the answers stored first."""
 
 from __future__ import annotations
 
@@ -22,13 +22,33 @@ _RECORD = NAMES.index("record")
 # column costs psycopg to dump (4 against 29 µs a row), and the statement's
 # text is the same for 1 row or 500, so the server plans it once. As one
 # autocommit statement it is one transaction and one round trip.
-_FIELDS = ", ".join(f"(r->>{i})::{_TYPES.get(name, 'text')}" for i, name in enumerate(NAMES))
-INSERT = (f"INSERT INTO decisions ({COLUMNS}, replica) SELECT {_FIELDS}, %s::text "
+_NAME = NAMES.index("called_party_name")
+# A privileged call's name is dropped here too: a spool written by an
+# earlier version (which kept it) may be replayed into this one.
+_FIELDS = ", ".join(
+    f"CASE WHEN (r->>{_RECORD})::boolean THEN r->>{i} ELSE '' END" if i == _NAME
+    else f"(r->>{i})::{_TYPES.get(name, 'text')}" for i, name in enumerate(NAMES))
+# The decisions inserted (ON CONFLICT skips a call already logged) bring
+# their findings' rows and their called parties' names in the same
+# statement, so the same transaction; names in order, so two replicas adding
+# the same new names take their locks in one order.
+INSERT = (f"WITH new AS (INSERT INTO decisions ({COLUMNS}, replica) SELECT {_FIELDS}, %s::text "
           "FROM json_array_elements(%s::json) AS r "
-          "ON CONFLICT (facility_id, call_id) DO NOTHING RETURNING facility_id, call_id")
+          "ON CONFLICT (facility_id, call_id) DO NOTHING "
+          "RETURNING id, facility_id, call_id, at, called_party_name, findings), "
+          "findings AS (INSERT INTO decision_findings (decision_id, n, reason, entry_id, at) "
+          "SELECT new.id, f.n - 1, f.v->>0, f.v->>3, new.at "
+          "FROM new, json_array_elements(new.findings::json) WITH ORDINALITY AS f(v, n)), "
+          "names AS (INSERT INTO called_names (name) SELECT DISTINCT called_party_name FROM new "
+          "WHERE called_party_name <> '' ORDER BY 1 ON CONFLICT DO NOTHING) "
+          "SELECT facility_id, call_id FROM new")
 _STORED = (f"SELECT {COLUMNS} FROM decisions "
            "WHERE (facility_id, call_id) IN (SELECT * FROM unnest(%s::text[], %s::text[]))")
 FIND = f"SELECT {COLUMNS} FROM decisions WHERE facility_id = %s AND call_id = %s"
+# After a prune (whose findings' rows go by the foreign key's cascade): the
+# names no decision holds any longer go too (retention).
+FORGET_NAMES = ("DELETE FROM called_names n WHERE NOT EXISTS (SELECT 1 FROM decisions "
+                "WHERE called_party_name = n.name AND called_party_name <> '')")
 
 
 def key(row: tuple) -> Key:
