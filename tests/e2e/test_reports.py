@@ -8,12 +8,12 @@ import csv
 import io
 import json
 import os
-import shutil
 import stat
 import subprocess
 
 import pytest
 
+from programs import program
 from test_investigations import FAMILY, FRAUD, LAWYER, served  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.e2e
@@ -23,12 +23,7 @@ TRICKY = 'Siti "Bos" \\ ]; x=1 ['  # a name that would break an unescaped DOT la
 
 
 def dot_program() -> str:
-    found = shutil.which("dot")
-    if found is None:
-        if os.environ.get("SCREENING_REQUIRE_DOT"):
-            pytest.fail("Graphviz's dot is required here (SCREENING_REQUIRE_DOT) but not on PATH")
-        pytest.skip("Graphviz not installed (Debian: apt-get install graphviz)")
-    return found
+    return program("dot", "graphviz", "SCREENING_REQUIRE_DOT")
 
 
 def audited(cli):

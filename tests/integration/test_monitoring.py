@@ -2,9 +2,7 @@
 (real promtool), and about metrics the service really exports."""
 
 import json
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -18,6 +16,8 @@ from screening.adapters.grpc.metrics_interceptor import GrpcServerMetrics
 from screening.adapters.metrics import MeteredScreener, ScreeningMetrics
 from screening.v1 import screening_pb2
 
+from programs import program
+
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 RULES = DEPLOY / "prometheus" / "screening-alerts.yml"
 RULE_TESTS = DEPLOY / "prometheus" / "screening-alerts.test.yml"
@@ -28,12 +28,7 @@ RULES_COUNT = 14
 
 
 def promtool() -> str:
-    found = shutil.which("promtool")
-    if found is None:
-        if os.environ.get("SCREENING_REQUIRE_PROMTOOL"):
-            pytest.fail("promtool is required here (SCREENING_REQUIRE_PROMTOOL) but not on PATH")
-        pytest.skip("promtool not installed (Debian: apt-get install prometheus)")
-    return found
+    return program("promtool", "prometheus", "SCREENING_REQUIRE_PROMTOOL")
 
 
 def run_promtool(*args: str, cwd: Path) -> str:
