@@ -1,4 +1,4 @@
-"""The admin CLI: `screening serve|init|allowlist|privileged|blocklist|watchlist|check|audit|history|decisions|alerts|report`.
+"""The admin CLI: `screening serve|init|allowlist|privileged|blocklist|watchlist|check|audit|history|decisions|alerts|report|health`.
 
 Each command is a module of this package that adds its parser and handler
 (`run`); this one puts them in order and runs one, turning every expected
@@ -12,7 +12,7 @@ import sqlite3
 import sys
 
 from screening.adapters import json_logs
-from screening.cli import alerts, audit, bulk, check, decisions, lists, parser, report, serve
+from screening.cli import alerts, audit, bulk, check, decisions, health, lists, parser, report, serve
 from screening.config import ConfigError, load_settings
 from screening.domain.errors import InvalidEntry, InvalidRequest
 from screening.domain.policy import PolicyError
@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     decisions.register(commands, parents)
     alerts.register(commands, parents)  # hot numbers, for the monitoring feed
     report.register(commands, parents)
+    health.register(commands, parents)  # for probes: the image's HEALTHCHECK
     return root
 
 
