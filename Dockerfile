@@ -61,11 +61,13 @@ RUN groupadd --system --gid "${GID}" screening \
 # Install from the builder's wheelhouse only (no network, no compilers). The
 # wheels are bind-mounted, so they never end up in an image layer, and the
 # base image's pip installs into the venv (--python), so pip and setuptools
-# never enter it. The venv is root-owned, hence read-only for the service
-# user; bytecode is compiled at install time.
+# never enter it. The base interpreter is named by its absolute path: PATH
+# finds the venv's python first, and that one has no pip. The venv is
+# root-owned, hence read-only for the service user; bytecode is compiled at
+# install time.
 RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
-    python -m venv --without-pip "${VIRTUAL_ENV}" \
- && python -m pip --python "${VIRTUAL_ENV}/bin/python" install \
+    /usr/local/bin/python -m venv --without-pip "${VIRTUAL_ENV}" \
+ && /usr/local/bin/python -m pip --python "${VIRTUAL_ENV}/bin/python" install \
         --no-index --find-links=/wheels screening \
  && screening --version
 
@@ -80,9 +82,12 @@ USER ${UID}:${GID}
 # 50051: gRPC (screening.v1 + grpc.health.v1 + reflection); 9464: Prometheus /metrics
 EXPOSE 50051 9464
 
-# No HEALTHCHECK: the image has no gRPC health-probe binary, and HEALTHCHECK
-# is ignored by Kubernetes anyway. The server implements grpc.health.v1, so in
-# Kubernetes use the native gRPC probe (1.24+), e.g.
+# Docker and Podman run `screening health` (grpc.health.v1 Check on the
+# listen address, a wildcard host as loopback): exit 0 only when SERVING.
+# The image needs no probe binary. A TLS listener needs --tls-ca (and, with
+# client certificates required, --tls-cert/--tls-key) added here.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=10s --retries=3 CMD ["screening", "health"]
+# Kubernetes ignores HEALTHCHECK: use its native gRPC probe (1.24+), e.g.
 #   livenessProbe:  { grpc: { port: 50051 }, periodSeconds: 10 }
 #   readinessProbe: { grpc: { port: 50051 }, periodSeconds: 5 }
 # The server drains in-flight calls on SIGTERM (grace_seconds, default 5s).
