@@ -12,7 +12,7 @@ import sqlite3
 import sys
 
 from screening.adapters import json_logs
-from screening.cli import alerts, audit, bulk, check, decisions, lists, parser, report, serve
+from screening.cli import alerts, audit, bulk, check, decisions, demo, lists, parser, report, serve
 from screening.config import ConfigError, load_settings
 from screening.domain.errors import InvalidEntry, InvalidRequest
 from screening.domain.policy import PolicyError
@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     decisions.register(commands, parents)
     alerts.register(commands, parents)  # hot numbers, for the monitoring feed
     report.register(commands, parents)
+    demo.register(commands, parents)  # seeds a temporary store, runs the server, screens sample calls
     return root
 
 
