@@ -2,9 +2,15 @@
 imports with the CLI, every row of it, and the sample config serves."""
 
 import json
+import re
+import textwrap
 from pathlib import Path
 
+import grpc
 import pytest
+from google.protobuf import json_format
+
+from screening.v1 import screening_pb2 as pb
 
 pytestmark = pytest.mark.e2e
 
@@ -43,3 +49,32 @@ def test_the_sample_blocklist_decides_calls(cli):
 def test_the_sample_config_serves(start_server):
     server = start_server("--config", str(EXAMPLES / "screening.toml"))
     assert server.screen("0812-3456-7890").decision == 3  # DENY: nobody is approved yet
+
+
+def calling_section() -> str:
+    readme = (EXAMPLES.parent / "README.md").read_text("utf-8")
+    return readme[readme.index("## Calling the service"):readme.index("## Phone numbers")]
+
+
+def test_the_readme_grpcurl_request_is_answered(cli, start_server):
+    """The grpcurl line's request and method, sent as grpcurl would send them."""
+    line = next(line for line in calling_section().splitlines() if line.startswith("grpcurl "))
+    payload, method = re.search(r"-d '(\{.*\})' 127\.0\.0\.1:50051 (\S+)$", line).groups()
+    assert method == "screening.v1.CallScreeningService/ScreenCall"
+    request = json_format.Parse(payload, pb.ScreenCallRequest())  # unknown fields are an error
+    cli("allowlist", "add", request.inmate_id, request.dialed_number, "--name", request.called_party_name,
+        "--reason", "visit")
+    assert start_server().stub.ScreenCall(request, timeout=10).decision == pb.DECISION_ALLOW
+
+
+def test_the_readme_bad_request_snippet_names_the_field(start_server):
+    snippet = textwrap.dedent(re.search(r"```python\n(.*?)```", calling_section(), re.S)[1])
+    imports, handler = snippet.split("\nexcept grpc.RpcError as error:\n")
+    server = start_server()
+    printed = []
+    try:
+        server.stub.ScreenCall(pb.ScreenCallRequest(call_id="c", facility_id="F", inmate_id="I"), timeout=10)
+    except grpc.RpcError as error:
+        body = "\n".join(line[4:] for line in handler.splitlines())
+        exec(imports + "\n" + body, {"grpc": grpc, "error": error, "print": lambda *a: printed.append(a)})
+    assert [field for field, _ in printed] == ["dialed_number"]
