@@ -4,9 +4,11 @@ runs the real server, screens the sample calls and leaves nothing behind."""
 import json
 import os
 import re
+import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -29,15 +31,19 @@ EXPECTED = {
 }
 
 
-def run_demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+def demo_env(tmp_path: Path) -> dict:
     """The demo with its own TMPDIR, to see what it leaves there."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCREENING_")}
     env["TMPDIR"] = str(tmp_path / "tmp")
     (tmp_path / "tmp").mkdir(exist_ok=True)
     # A variable the demo server must not see: it would put the demo's lists into this shell's database.
     env["SCREENING_DATABASE"] = str(tmp_path / "elsewhere.db")
+    return env
+
+
+def run_demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "screening.cli", "demo", *args], capture_output=True, text=True,
-                          env=env, timeout=180)
+                          env=demo_env(tmp_path), timeout=180)
 
 
 def decisions(stdout: str) -> dict[str, tuple[str, list[str]]]:
@@ -104,3 +110,18 @@ def test_demo_keep_refuses_an_existing_folder(tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith("screening: error:") and "exists" in result.stderr
     assert [p.name for p in (tmp_path / "mine").iterdir()] == ["notes.txt"]
+
+
+def test_ctrl_c_stops_the_server_and_removes_the_store(tmp_path):
+    """Ctrl-C at a terminal: SIGINT to the demo and its server (one process
+    group), sent once the server is running."""
+    demo = subprocess.Popen([sys.executable, "-m", "screening.cli", "demo"], env=demo_env(tmp_path),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    marker = str(tmp_path / "tmp")
+    while demo.poll() is None and not any(" serve " in p for p in demo_processes(marker)):
+        time.sleep(0.01)  # the server is started about a second before the first call
+    os.killpg(demo.pid, signal.SIGINT)
+    out, err = demo.communicate(timeout=60)
+    assert demo.returncode == 130, out + err
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert demo_processes(marker) == []
