@@ -104,9 +104,12 @@ CHANGES = {
          arg("--action", default="deny", choices=["deny", "review"]),
          arg("--source", default="", help="where it comes from, e.g. a police report number"),
          _SCOPE,
-         arg("--expires", default="", help="ISO date (matches through that day, UTC) or date and time")),
+         arg("--expires", default="", help="ISO date (matches through that day, UTC) or date and time; "
+                                           "not in the past"),
+         arg("--force", action="store_true", help="block a pattern that fixes fewer digits after the country "
+                                                  "code than the minimum (default: refused)")),
         lambda store, policies, a, why: list_changes.add_blocked(
-            store, policies, a.pattern, a.category, a.action, why, a.source, a.scope, a.expires),
+            store, policies, a.pattern, a.category, a.action, why, a.source, a.scope, a.expires, a.force),
         "blocked: {entry.pattern} ({entry.LIST} entry {entry.id})"),
     ("blocklist", "remove"): ChangeCommand(
         "unblock a number or pattern",

@@ -1,0 +1,70 @@
+"""The CLI's guards, as a subprocess on a real SQLite file: one typo must
+not deny everyone."""
+
+import json
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def _approve_family(cli):
+    cli("allowlist", "add", "A-1", "0812-3456-7890", "--name", "Ibu Siti", "--reason", "r")
+    cli("allowlist", "add", "A-2", "0812-3456-7890", "--name", "Ibu Siti", "--reason", "r")
+    cli("allowlist", "add", "A-2", "0812-9999-0000", "--name", "Pak Budi", "--reason", "r")
+    cli("privileged", "add", "0812-3456-1111", "--name", "LBH", "--kind", "legal-aid", "--reason", "r")
+
+
+def test_a_pattern_over_approved_and_privileged_numbers_warns_with_counts(cli):
+    _approve_family(cli)
+    added = cli("blocklist", "add", "+62812345*", "--reason", "SIM batch")
+    assert added.stdout.startswith("blocked: +62812345*")
+    assert ("screening: warning: +62812345* covers 1 approved number (of 2 inmates) and 1 privileged number"
+            in added.stderr)
+    quiet = cli("blocklist", "add", "+6281777777???", "--reason", "another batch")
+    assert "warning" not in quiet.stderr
+
+
+def test_a_pattern_broader_than_the_minimum_is_refused_unless_forced(cli):
+    _approve_family(cli)
+    for pattern in ("+62*", "+62812*", "+6281200000000..+6281299999999"):
+        refused = cli("blocklist", "add", pattern, "--reason", "typo", check=False)
+        assert refused.returncode == 1, pattern
+        assert "fewer than the 6 a pattern must fix" in refused.stderr and "--force" in refused.stderr
+    refused = cli("blocklist", "add", "+62812*", "--reason", "typo", check=False)
+    assert "it would cover 2 approved numbers (of 2 inmates) and 1 privileged number" in refused.stderr
+    assert json.loads(cli("blocklist", "list", "--format", "json").stdout) == []
+    forced = cli("blocklist", "add", "+62812*", "--reason", "whole operator", "--force")
+    assert "blocked anyway (--force)" in forced.stderr and "covers 2 approved numbers" in forced.stderr
+    [row] = json.loads(cli("blocklist", "list", "--format", "json").stdout)
+    assert row["pattern"] == "+62812*"
+
+
+def test_an_import_names_broad_rows_as_invalid_unless_forced(cli, tmp_path):
+    police = tmp_path / "police.txt"
+    police.write_text("+6281234567890\n+62*\n+62812345*\n")
+    refused = cli("blocklist", "import", str(police), "--reason", "LP/B/1", check=False)
+    assert refused.returncode == 1
+    assert "line 2: +62* fixes 0 digits after the country code" in refused.stderr
+    assert json.loads(cli("blocklist", "list", "--format", "json").stdout) == []
+    cli("blocklist", "import", str(police), "--reason", "LP/B/1", "--force")
+    rows = json.loads(cli("blocklist", "list", "--format", "json").stdout)
+    assert [r["pattern"] for r in rows] == ["+6281234567890", "+62*", "+62812345*"]
+
+
+def test_an_expiry_in_the_past_is_refused(cli):
+    refused = cli("blocklist", "add", "0811-1111-1111", "--reason", "r", "--expires", "2020-01-31", check=False)
+    assert refused.returncode == 1 and "expiry '2020-01-31' is in the past" in refused.stderr
+    cli("blocklist", "add", "0811-1111-1111", "--reason", "r", "--expires", "2099-01-31")
+    edited = cli("blocklist", "edit", "0811-1111-1111", "--reason", "r", "--expires", "2021-05-01T10:00", check=False)
+    assert edited.returncode == 1 and "in the past" in edited.stderr
+
+
+def test_approving_a_number_inside_a_blocked_pattern_warns(cli):
+    cli("blocklist", "add", "+62812345*", "--reason", "SIM batch")
+    approved = cli("allowlist", "add", "A-1", "0812-3456-7890", "--name", "Ibu Siti", "--reason", "r")
+    assert "+6281234567890 is inside the blocked pattern +62812345* (deny, global, entry 1)" in approved.stderr
+    privileged = cli("privileged", "add", "0812-3456-1111", "--name", "LBH", "--reason", "r")
+    assert "+6281234561111 is inside the blocked pattern +62812345*" in privileged.stderr
+    outside = cli("allowlist", "add", "A-1", "0813-3456-7890", "--name", "Pak Budi", "--reason", "r")
+    assert "warning" not in outside.stderr
