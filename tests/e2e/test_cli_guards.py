@@ -68,3 +68,43 @@ def test_approving_a_number_inside_a_blocked_pattern_warns(cli):
     assert "+6281234561111 is inside the blocked pattern +62812345*" in privileged.stderr
     outside = cli("allowlist", "add", "A-1", "0813-3456-7890", "--name", "Pak Budi", "--reason", "r")
     assert "warning" not in outside.stderr
+
+
+HOURS = '[policy.calling_hours]\ntimezone = "Asia/Jakarta"\nsessions = ["08:00-12:00"]\n'
+
+
+def _check(cli, *args, check=True):
+    return cli("check", "--facility", "LP-CIPINANG", "--inmate", "A-1", "--number", "0812-3456-7890", *args,
+               check=check)
+
+
+def test_check_at_screens_as_of_another_time(cli, tmp_path):
+    config = tmp_path / "screening.toml"
+    config.write_text(HOURS)
+    cli("allowlist", "add", "A-1", "0812-3456-7890", "--name", "Ibu Siti", "--reason", "r")
+    inside = _check(cli, "--config", str(config), "--at", "2026-12-01T09:30").stdout
+    assert inside.startswith("ALLOW") and "OUTSIDE_HOURS" not in inside
+    outside = _check(cli, "--config", str(config), "--at", "2026-12-01T20:00").stdout
+    assert outside.startswith("DENY") and "OUTSIDE_HOURS" in outside
+    # With an offset the moment is exact: 02:30 UTC is 09:30 in Jakarta.
+    assert _check(cli, "--config", str(config), "--at", "2026-12-01T02:30Z").stdout.startswith("ALLOW")
+    # An expiry passes: the entry matches before it, not after.
+    cli("blocklist", "add", "0812-3456-7890", "--reason", "tip", "--expires", "2099-01-31")
+    assert _check(cli, "--at", "2099-01-31T23:00+00:00").stdout.startswith("DENY")
+    assert _check(cli, "--at", "2099-02-01T00:00+00:00").stdout.startswith("ALLOW")
+    bad = _check(cli, "--at", "yesterday", check=False)
+    assert bad.returncode == 1 and "--at 'yesterday' is not an ISO 8601 time" in bad.stderr
+
+
+def test_check_exit_code_is_the_decision(cli):
+    cli("allowlist", "add", "A-1", "0812-3456-7890", "--name", "Ibu Siti", "--reason", "r")
+    assert _check(cli, "--exit-code").returncode == 0
+    assert _check(cli, "--name", "Joko Widodo", "--exit-code", check=False).returncode == 1
+    cli("blocklist", "add", "0812-3456-7890", "--action", "deny", "--reason", "fraud")
+    denied = _check(cli, "--exit-code", check=False)
+    assert denied.returncode == 2 and denied.stdout.startswith("DENY")
+    assert _check(cli).returncode == 0  # without --exit-code the decision is only printed
+    assert _check(cli, "--at", "noon", "--exit-code", check=False).returncode == 3
+    missing = cli("check", "--facility", "F", "--inmate", "A-1", "--exit-code", check=False)
+    assert missing.returncode == 3 and "--number" in missing.stderr
+    assert "0 allow, 1 review, 2 deny, 3" in cli("check", "--help").stdout
