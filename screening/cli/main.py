@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     decisions.register(commands, parents)
     alerts.register(commands, parents)  # hot numbers, for the monitoring feed
     report.register(commands, parents)
+    from screening.cli import policy; policy.register(commands, parents)  # noqa: E702 policy show (one line to merge)
     return root
 
 

@@ -108,3 +108,36 @@ def test_check_exit_code_is_the_decision(cli):
     missing = cli("check", "--facility", "F", "--inmate", "A-1", "--exit-code", check=False)
     assert missing.returncode == 3 and "--number" in missing.stderr
     assert "0 allow, 1 review, 2 deny, 3" in cli("check", "--help").stdout
+
+
+POLICY = """[policy]
+max_duration_seconds = 600
+[policy.calling_hours]
+sessions = ["08:00-12:00", "14:00-17:00"]
+[facilities."LP-A"]
+require_allowlist = false
+[facilities."LP-A".velocity]
+max_attempts = 3
+"""
+
+
+def test_policy_show_prints_the_policy_in_effect(cli, tmp_path):
+    import tomllib
+
+    config = tmp_path / "screening.toml"
+    config.write_text(POLICY)
+    shown = cli("policy", "show", "--config", str(config), "--facility", "LP-A").stdout
+    assert shown.startswith('# the policy of facility LP-A: [policy] with its [facilities."LP-A"] overrides\n')
+    values = tomllib.loads(shown)
+    assert (values["require_allowlist"], values["max_duration_seconds"], values["velocity"]["max_attempts"]) == (
+        False, 600, 3)
+    assert values["calling_hours"] == {"action": "deny", "timezone": "Asia/Jakarta",
+                                       "sessions": ["08:00-12:00", "14:00-17:00"]}
+    assert values["velocity"]["max_distinct_numbers"] == 5  # a default, merged
+    every = json.loads(cli("policy", "show", "--config", str(config), "--format", "json").stdout)
+    assert (every["require_allowlist"], every["max_duration_seconds"], every["velocity"]["max_attempts"]) == (
+        True, 600, 10)
+    other = cli("policy", "show", "--config", str(config), "--facility", "LP-B").stdout
+    assert other.startswith("# facility LP-B has no overrides") and tomllib.loads(other) == every
+    defaults = json.loads(cli("policy", "show", "--format", "json").stdout)
+    assert defaults["max_duration_seconds"] == 900
