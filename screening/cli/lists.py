@@ -200,6 +200,8 @@ def _row(entry) -> dict:
             row["created_at"] = value.created_at.isoformat(timespec="seconds") if value.created_at else ""
             row["created_by"] = value.created_by
             row["reason"] = value.reason
+        elif f.name == "expires_at" and value is not None:
+            row[f.name] = list_changes.shown_expiry(value)  # the date given, not the next midnight
         elif isinstance(value, datetime):
             row[f.name] = value.isoformat(timespec="seconds")
         elif value is None:

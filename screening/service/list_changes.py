@@ -174,7 +174,7 @@ def _shown(value) -> str:
     if value is None:
         return "never"
     if isinstance(value, datetime):
-        return value.isoformat()
+        return shown_expiry(value)
     return value.label if hasattr(value, "label") else repr(value)
 
 
@@ -191,6 +191,16 @@ def parse_expiry(text: str) -> datetime | None:
     except ValueError:
         raise InvalidEntry(f"expiry {text!r} is not an ISO 8601 date (2026-12-31) or date and time") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def shown_expiry(moment: datetime) -> str:
+    """An expiry as staff gave it: the store keeps the moment it ends (a date
+    D is kept as D+1 00:00 UTC, so matching compares instants), and a
+    midnight UTC reads back as the last day that matches, D."""
+    moment = moment.astimezone(UTC)
+    if moment.time() == time(0):
+        return (moment.date() - timedelta(days=1)).isoformat()
+    return moment.isoformat(timespec="seconds")
 
 
 def remove(store: Store, policies: PolicySet, entry_type: type, number: str, why: Change, **key: str) -> Entry:

@@ -141,3 +141,18 @@ def test_policy_show_prints_the_policy_in_effect(cli, tmp_path):
     assert other.startswith("# facility LP-B has no overrides") and tomllib.loads(other) == every
     defaults = json.loads(cli("policy", "show", "--format", "json").stdout)
     assert defaults["max_duration_seconds"] == 900
+
+
+def test_an_expiry_reads_back_as_the_date_given(cli):
+    cli("blocklist", "add", "0811-1111-1111", "--reason", "r", "--expires", "2099-12-31")
+    cli("blocklist", "add", "0811-1111-2222", "--reason", "r", "--expires", "2099-12-31T10:00+07:00")
+    rows = json.loads(cli("blocklist", "list", "--format", "json").stdout)
+    assert [r["expires_at"] for r in rows] == ["2099-12-31", "2099-12-31T03:00:00+00:00"]
+    assert "2099-12-31" in cli("blocklist", "list").stdout and "2100-01-01" not in cli("blocklist", "list").stdout
+    # It still matches through that day, UTC, and not after.
+    at = ("check", "--facility", "F", "--inmate", "A-1", "--number", "0811-1111-1111", "--at")
+    assert "BLOCKED_NUMBER" in cli(*at, "2099-12-31T23:59:59+00:00").stdout
+    assert "BLOCKED_NUMBER" not in cli(*at, "2100-01-01T00:00:00+00:00").stdout
+    # Exported as the moment it ends, which an import reads back to the same entry.
+    [exported, _] = json.loads(cli("blocklist", "export", "--format", "json").stdout)
+    assert exported["expires_at"] == "2100-01-01T00:00:00+00:00"
