@@ -3,8 +3,9 @@ what a pattern would cover on the approved and privileged lists, patterns
 broader than the documented minimum, expiries in the past, and the blocked
 patterns a newly approved number falls in.
 
-Each reads the lists once, as a stream, and matches by lookup key (one
-binary search a number), so a list of millions is read, never held.
+Each reads the lists' raw rows once (Store.read_lists, as the server's
+cold start does) and matches by lookup key (one binary search a number), so
+a list of millions is read, never held.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from screening.domain.breadth import Coverage, too_broad
-from screening.domain.entries import AllowlistEntry, BlockEntry, PrivilegedEntry
+from screening.domain.entries import BlockEntry
 from screening.domain.errors import InvalidEntry
 from screening.domain.patterns import load_pattern
 from screening.service.ports import Store
@@ -34,13 +35,16 @@ class Covered:
 
 
 def covered(store: Store, pattern_text: str) -> Covered:
+    """Read from the lists' raw rows (Store.read_lists, the server's
+    cold-start read: tuples, not entries), by lookup key."""
     coverage = Coverage(load_pattern(pattern_text))
     numbers, inmates = set(), set()
-    for entry in store.stream(AllowlistEntry):
-        if coverage.covers(entry.number):
-            numbers.add(entry.number)
-            inmates.add(entry.inmate_id)
-    privileged = coverage.count(entry.number for entry in store.stream(PrivilegedEntry))
+    with store.read_lists() as rows:
+        for _, inmate, _, number, *_ in rows.allowlist:
+            if coverage.covers(number):
+                numbers.add(number)
+                inmates.add(inmate)
+        privileged = coverage.count(number for _, number, _ in rows.privileged)
     return Covered(len(numbers), len(inmates), privileged)
 
 
@@ -65,12 +69,11 @@ def in_blocked_patterns(store: Store, e164: str) -> list[str]:
     """Warnings for a number about to be approved or made privileged that
     a blocked pattern (not an exact entry: those warn already) covers."""
     warnings = []
-    for entry in store.stream(BlockEntry):
-        if entry.pattern[1:].isdigit():
-            continue
-        if load_pattern(entry.pattern).matches(e164):
-            warnings.append(f"{e164} is inside the blocked pattern {entry.pattern} ({entry.action.label}, "
-                            f"{entry.scope}, entry {entry.id}): a blocklist deny wins over every other list")
+    with store.read_lists() as rows:
+        for entry_id, pattern, _, action, scope, _ in rows.blocklist:
+            if not pattern[1:].isdigit() and load_pattern(pattern).matches(e164):
+                warnings.append(f"{e164} is inside the blocked pattern {pattern} ({action}, {scope}, entry "
+                                f"{entry_id}): a blocklist deny wins over every other list")
     return warnings
 
 

@@ -5,7 +5,20 @@ import json
 
 import pytest
 
+from conftest import Cli
+
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request, cli, tmp_path):
+    """The CLI on SQLite, and on PostgreSQL: the guards read the lists through the store's port."""
+    if request.param == "sqlite":
+        return cli
+    pg = Cli(request.getfixturevalue("postgres_url"),
+             env={"SCREENING_DECISION_SPOOL": str(tmp_path / "spool" / "decisions.spool")})
+    pg("init")
+    return pg
 
 
 def _approve_family(cli):
@@ -15,28 +28,28 @@ def _approve_family(cli):
     cli("privileged", "add", "0812-3456-1111", "--name", "LBH", "--kind", "legal-aid", "--reason", "r")
 
 
-def test_a_pattern_over_approved_and_privileged_numbers_warns_with_counts(cli):
-    _approve_family(cli)
-    added = cli("blocklist", "add", "+62812345*", "--reason", "SIM batch")
+def test_a_pattern_over_approved_and_privileged_numbers_warns_with_counts(backend):
+    _approve_family(backend)
+    added = backend("blocklist", "add", "+62812345*", "--reason", "SIM batch")
     assert added.stdout.startswith("blocked: +62812345*")
     assert ("screening: warning: +62812345* covers 1 approved number (of 2 inmates) and 1 privileged number"
             in added.stderr)
-    quiet = cli("blocklist", "add", "+6281777777???", "--reason", "another batch")
+    quiet = backend("blocklist", "add", "+6281777777???", "--reason", "another batch")
     assert "warning" not in quiet.stderr
 
 
-def test_a_pattern_broader_than_the_minimum_is_refused_unless_forced(cli):
-    _approve_family(cli)
+def test_a_pattern_broader_than_the_minimum_is_refused_unless_forced(backend):
+    _approve_family(backend)
     for pattern in ("+62*", "+62812*", "+6281200000000..+6281299999999"):
-        refused = cli("blocklist", "add", pattern, "--reason", "typo", check=False)
+        refused = backend("blocklist", "add", pattern, "--reason", "typo", check=False)
         assert refused.returncode == 1, pattern
         assert "fewer than the 6 a pattern must fix" in refused.stderr and "--force" in refused.stderr
-    refused = cli("blocklist", "add", "+62812*", "--reason", "typo", check=False)
+    refused = backend("blocklist", "add", "+62812*", "--reason", "typo", check=False)
     assert "it would cover 2 approved numbers (of 2 inmates) and 1 privileged number" in refused.stderr
-    assert json.loads(cli("blocklist", "list", "--format", "json").stdout) == []
-    forced = cli("blocklist", "add", "+62812*", "--reason", "whole operator", "--force")
+    assert json.loads(backend("blocklist", "list", "--format", "json").stdout) == []
+    forced = backend("blocklist", "add", "+62812*", "--reason", "whole operator", "--force")
     assert "blocked anyway (--force)" in forced.stderr and "covers 2 approved numbers" in forced.stderr
-    [row] = json.loads(cli("blocklist", "list", "--format", "json").stdout)
+    [row] = json.loads(backend("blocklist", "list", "--format", "json").stdout)
     assert row["pattern"] == "+62812*"
 
 
@@ -60,13 +73,13 @@ def test_an_expiry_in_the_past_is_refused(cli):
     assert edited.returncode == 1 and "in the past" in edited.stderr
 
 
-def test_approving_a_number_inside_a_blocked_pattern_warns(cli):
-    cli("blocklist", "add", "+62812345*", "--reason", "SIM batch")
-    approved = cli("allowlist", "add", "A-1", "0812-3456-7890", "--name", "Ibu Siti", "--reason", "r")
+def test_approving_a_number_inside_a_blocked_pattern_warns(backend):
+    backend("blocklist", "add", "+62812345*", "--reason", "SIM batch")
+    approved = backend("allowlist", "add", "A-1", "0812-3456-7890", "--name", "Ibu Siti", "--reason", "r")
     assert "+6281234567890 is inside the blocked pattern +62812345* (deny, global, entry 1)" in approved.stderr
-    privileged = cli("privileged", "add", "0812-3456-1111", "--name", "LBH", "--reason", "r")
+    privileged = backend("privileged", "add", "0812-3456-1111", "--name", "LBH", "--reason", "r")
     assert "+6281234561111 is inside the blocked pattern +62812345*" in privileged.stderr
-    outside = cli("allowlist", "add", "A-1", "0813-3456-7890", "--name", "Pak Budi", "--reason", "r")
+    outside = backend("allowlist", "add", "A-1", "0813-3456-7890", "--name", "Pak Budi", "--reason", "r")
     assert "warning" not in outside.stderr
 
 
