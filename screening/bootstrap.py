@@ -41,17 +41,21 @@ DECISION_LOG_HEALTH = "screening.decision_log"
 ALERT_RULES_RETRY = 5.0
 
 
-def build_checker(settings: Settings, store: Store) -> tuple[ScreeningEngine, RecentCalls]:
+def build_checker(settings: Settings, store: Store, at: float | None = None) -> tuple[ScreeningEngine, RecentCalls]:
     """For the CLI's offline check: an engine with the lists loaded now, and
-    the recent calls of the decision log, read but never written."""
+    the recent calls of the decision log, read but never written. `at`
+    (Unix seconds) screens as of another moment: calling hours, expiries and
+    the behavioural rules' windows see that time, and no attempt after it."""
     policies = settings.policies()
-    engine = ScreeningEngine(policies)
+    now = time.time() if at is None else at
+    engine = ScreeningEngine(policies, clock=lambda: now)
     engine.swap(store.snapshot())
     recent = RecentCalls(policies.history_seconds)
     if shared_decision_log(settings) or decision_log_path(settings).exists():
         with open_decision_log(settings, mode="ro") as decisions:
-            for attempt in decisions.attempts_since(time.time() - recent.horizon):
-                recent.add(attempt)
+            for attempt in decisions.attempts_since(now - recent.horizon):
+                if attempt.at <= now:
+                    recent.add(attempt)
     return engine, recent
 
 

@@ -41,8 +41,13 @@ def register(actions: dict[str, argparse._SubParsersAction], parents: Parents) -
     bulk.add_argument("--skip-invalid", action="store_true",
                       help="import the valid rows and report the rest (default: one invalid row, nothing imported)")
     bulk.add_argument("--dry-run", action="store_true", help="report what the import would change; change nothing")
+    force = argparse.ArgumentParser(add_help=False)
+    force.add_argument("--force", action="store_true",
+                       help="accept patterns that fix fewer digits after the country code than the minimum "
+                            "(default: such rows are invalid)")
     for name, spec in IMPORTS.items():
-        load = actions[name].add_parser("import", parents=[parents.common, bulk], help=spec.help)
+        extra = [force] if name == "blocklist" else []
+        load = actions[name].add_parser("import", parents=[parents.common, bulk, *extra], help=spec.help)
         if spec.format is None:
             load.add_argument("--format", choices=("auto", "csv", "text"), default="auto",
                               help="CSV with a header (pattern,category,action,reason,source,expires_at,scope) or "
@@ -63,7 +68,7 @@ def _import(args, settings: Settings) -> int:
     from screening.service import imports
 
     name = "<stdin>" if args.file == "-" else args.file
-    options = imports.Options(args.reason, args.skip_invalid, args.dry_run)
+    options = imports.Options(args.reason, args.skip_invalid, args.dry_run, getattr(args, "force", False))
     level = "warning" if args.skip_invalid else "error"
 
     def on_invalid(line: int, problem: str) -> None:

@@ -104,9 +104,12 @@ CHANGES = {
          arg("--action", default="deny", choices=["deny", "review"]),
          arg("--source", default="", help="where it comes from, e.g. a police report number"),
          _SCOPE,
-         arg("--expires", default="", help="ISO date (matches through that day, UTC) or date and time")),
+         arg("--expires", default="", help="ISO date (matches through that day, UTC) or date and time; "
+                                           "not in the past"),
+         arg("--force", action="store_true", help="block a pattern that fixes fewer digits after the country "
+                                                  "code than the minimum (default: refused)")),
         lambda store, policies, a, why: list_changes.add_blocked(
-            store, policies, a.pattern, a.category, a.action, why, a.source, a.scope, a.expires),
+            store, policies, a.pattern, a.category, a.action, why, a.source, a.scope, a.expires, a.force),
         "blocked: {entry.pattern} ({entry.LIST} entry {entry.id})"),
     ("blocklist", "remove"): ChangeCommand(
         "unblock a number or pattern",
@@ -197,6 +200,8 @@ def _row(entry) -> dict:
             row["created_at"] = value.created_at.isoformat(timespec="seconds") if value.created_at else ""
             row["created_by"] = value.created_by
             row["reason"] = value.reason
+        elif f.name == "expires_at" and value is not None:
+            row[f.name] = list_changes.shown_expiry(value)  # the date given, not the next midnight
         elif isinstance(value, datetime):
             row[f.name] = value.isoformat(timespec="seconds")
         elif value is None:

@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from screening.service import list_changes
+from screening.domain.breadth import too_broad
 from screening.domain.entries import AllowlistEntry, BlockEntry, Change, Entry, WatchEntry, check_text
 from screening.domain.errors import InvalidEntry
+from screening.domain.patterns import load_pattern
 from screening.domain.policy import PolicySet
 from screening.service.ports import Store
 
@@ -48,6 +50,7 @@ class Options:
     reason: str = ""  # the reason of every row without its own
     skip_invalid: bool = False
     dry_run: bool = False
+    force: bool = False  # accept blocklist patterns broader than the minimum (domain/blocklist_rules.toml)
 
 
 @dataclass
@@ -128,12 +131,12 @@ def import_file(store: Store, policies: PolicySet, list_name: str, source: Impor
         report.committed = not options.dry_run and (options.skip_invalid or not report.invalid.count)
         return _details(report, options, change) if report.committed else None
 
-    entries = _entries(records, kind, policies, options.reason, report, on_invalid)
+    entries = _entries(records, kind, policies, options, report, on_invalid)
     store.import_entries(kind.entry_type, entries, change, on_duplicate, finish)
     return report
 
 
-def _entries(records: Iterator[Record], kind: _Kind, policies: PolicySet, default_reason: str, report: Report,
+def _entries(records: Iterator[Record], kind: _Kind, policies: PolicySet, options: Options, report: Report,
              on_invalid: Callable[[int, str], None]) -> Iterator[tuple[int, Entry, str]]:
     """The valid rows as (line, entry, reason); the invalid ones counted and reported."""
     for line, row, problem in records:
@@ -142,12 +145,19 @@ def _entries(records: Iterator[Record], kind: _Kind, policies: PolicySet, defaul
             if problem:
                 raise InvalidEntry(problem)
             entry = kind.build(policies, row)
-            reason = check_text("reason", row.get("reason") or default_reason, list_changes.TEXT_LIMIT)
+            if isinstance(entry, BlockEntry) and not options.force:
+                _narrow_enough(entry)
+            reason = check_text("reason", row.get("reason") or options.reason, list_changes.TEXT_LIMIT)
         except ValueError as error:  # InvalidEntry, or an enum's from_label
             report.invalid.add(line)
             on_invalid(line, str(error))
             continue
         yield line, entry, reason
+
+
+def _narrow_enough(entry: BlockEntry) -> None:
+    if not entry.pattern[1:].isdigit() and (broad := too_broad(load_pattern(entry.pattern))):
+        raise InvalidEntry(f"{broad}; import with --force to block it anyway")
 
 
 def _details(report: Report, options: Options, change: Change) -> dict:

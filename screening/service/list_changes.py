@@ -20,6 +20,7 @@ from screening.domain.patterns import parse_pattern
 from screening.domain.policy import PolicySet
 from screening.domain.quick_numbers import quick_e164
 from screening.domain.watchlist import WatchCategory
+from screening.service import block_guards
 from screening.service.ports import Store
 
 # Longest values accepted, in characters (README "Admin CLI").
@@ -41,7 +42,8 @@ def change(actor: str, reason: str) -> Change:
 def add_allowlist(store: Store, policies: PolicySet, inmate_id: str, number: str, name: str,
                   relationship: str, facility_id: str, why: Change) -> Result:
     entry = allowlist_entry(policies, inmate_id, number, name, relationship, facility_id)
-    warnings = _conflicts(store, entry.number, skip=AllowlistEntry) + _other_people(store, entry)
+    warnings = (_conflicts(store, entry.number, skip=AllowlistEntry) + _other_people(store, entry)
+                + block_guards.in_blocked_patterns(store, entry.number))
     return Result(store.add(entry, why), warnings)
 
 
@@ -101,13 +103,18 @@ def add_privileged(store: Store, policies: PolicySet, number: str, name: str, ki
     e164 = parse_list_number(number, policies.default.region).e164
     entry = PrivilegedEntry(number=e164, name=check_text("name", name, NAME_LIMIT),
                             kind=PrivilegedKind.from_label(kind))
-    return Result(store.add(entry, why), _conflicts(store, e164, skip=PrivilegedEntry))
+    warnings = _conflicts(store, e164, skip=PrivilegedEntry) + block_guards.in_blocked_patterns(store, e164)
+    return Result(store.add(entry, why), warnings)
 
 
 def add_blocked(store: Store, policies: PolicySet, pattern: str, category: str, action: str, why: Change,
-                source: str = "", scope: str = "", expires: str = "") -> Result:
+                source: str = "", scope: str = "", expires: str = "", force: bool = False) -> Result:
+    """Block a number or pattern; a pattern broader than the minimum is
+    refused unless forced, and an expiry in the past always is."""
     entry = block_entry(policies, pattern, category, action, source, scope, expires)
+    block_guards.future(entry.expires_at, expires)
     warnings = _conflicts(store, entry.pattern, skip=BlockEntry) if entry.pattern[1:].isdigit() else []
+    warnings += block_guards.pattern_warnings(store, entry, force)
     return Result(store.add(entry, why), warnings)
 
 
@@ -154,7 +161,8 @@ def edit_blocked(store: Store, policies: PolicySet, pattern: str, scope: str, wh
     if source is not None:
         changes["source"] = check_text("source", source, TEXT_LIMIT, required=False)
     if expires:
-        changes["expires_at"] = None if expires.strip().lower() == "never" else parse_expiry(expires)
+        changes["expires_at"] = (None if expires.strip().lower() == "never"
+                                 else block_guards.future(parse_expiry(expires), expires))
     if not changes:
         raise InvalidEntry("nothing to change: give --category, --action, --source or --expires")
     text = parse_pattern(pattern, policies.default.region).text
@@ -166,7 +174,7 @@ def _shown(value) -> str:
     if value is None:
         return "never"
     if isinstance(value, datetime):
-        return value.isoformat()
+        return shown_expiry(value)
     return value.label if hasattr(value, "label") else repr(value)
 
 
@@ -183,6 +191,16 @@ def parse_expiry(text: str) -> datetime | None:
     except ValueError:
         raise InvalidEntry(f"expiry {text!r} is not an ISO 8601 date (2026-12-31) or date and time") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def shown_expiry(moment: datetime) -> str:
+    """An expiry as staff gave it: the store keeps the moment it ends (a date
+    D is kept as D+1 00:00 UTC, so matching compares instants), and a
+    midnight UTC reads back as the last day that matches, D."""
+    moment = moment.astimezone(UTC)
+    if moment.time() == time(0):
+        return (moment.date() - timedelta(days=1)).isoformat()
+    return moment.isoformat(timespec="seconds")
 
 
 def remove(store: Store, policies: PolicySet, entry_type: type, number: str, why: Change, **key: str) -> Entry:

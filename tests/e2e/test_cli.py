@@ -155,10 +155,10 @@ def test_table_output_cannot_drive_the_terminal(cli, database):
 
 def test_blocklist_edit_changes_expiry_and_action_and_says_what(cli):
     cli("blocklist", "add", "0811-1111-1111", "--reason", "LP/B/1")
-    edited = cli("blocklist", "edit", "+62 811 1111 1111", "--expires", "2026-12-31", "--action", "review",
+    edited = cli("blocklist", "edit", "+62 811 1111 1111", "--expires", "2099-12-31", "--action", "review",
                  "--reason", "tip, unconfirmed").stdout
     assert edited == ("edited blocklist entry 1: +6281111111111 (action: deny -> review; "
-                      "expires_at: never -> 2027-01-01T00:00:00+00:00)\n")
+                      "expires_at: never -> 2099-12-31)\n")
     again = cli("blocklist", "edit", "0811-1111-1111", "--action", "review", "--reason", "again").stdout
     assert again == "nothing changed: blocklist entry 1 is already so\n"
     cli("blocklist", "edit", "0811-1111-1111", "--expires", "never", "--reason", "confirmed")
@@ -166,7 +166,7 @@ def test_blocklist_edit_changes_expiry_and_action_and_says_what(cli):
     assert (entry["action"], entry["expires_at"]) == ("review", "")
     log = json.loads(cli("audit", "--format", "json").stdout)
     assert [(r["action"], r["version"]) for r in log] == [("add", 1), ("edit", 2), ("edit", 3)]
-    assert log[1]["before"]["expires_at"] == "" and log[1]["after"]["expires_at"] == "2027-01-01T00:00:00+00:00"
+    assert log[1]["before"]["expires_at"] == "" and log[1]["after"]["expires_at"] == "2100-01-01T00:00:00+00:00"
     nothing = cli("blocklist", "edit", "0811-1111-1111", "--reason", "r", check=False)
     assert nothing.returncode == 1 and "nothing to change: give --category" in nothing.stderr
     assert cli("audit", "verify").returncode == 0

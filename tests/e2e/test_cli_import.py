@@ -56,7 +56,7 @@ def write(path, text, encoding="utf-8"):
 
 def test_messy_police_list_is_imported_once_with_every_duplicate_reported(cli, tmp_path):
     cli("blocklist", "add", "0811-1111-1111", "--reason", "earlier report")
-    result = cli("blocklist", "import", write(tmp_path / "polda.csv", MESSY), "--reason", "Polda list 2026-11",
+    result = cli("blocklist", "import", write(tmp_path / "polda.csv", MESSY), "--force", "--reason", "Polda list 2026-11",
                  "--actor", "kplp.budi")
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"{tmp_path / 'polda.csv'}: 6 rows (csv, sha256 ")
@@ -109,7 +109,7 @@ def test_skip_invalid_imports_the_good_rows_and_reports_the_rest(cli, tmp_path):
 
 def test_dry_run_reports_what_would_change_and_changes_nothing(cli, tmp_path):
     cli("blocklist", "add", "0811-1111-1111", "--reason", "earlier report")
-    result = cli("blocklist", "import", write(tmp_path / "polda.csv", MESSY), "--reason", "r", "--dry-run")
+    result = cli("blocklist", "import", write(tmp_path / "polda.csv", MESSY), "--reason", "r", "--dry-run", "--force")
     assert result.stdout.splitlines()[1:] == [
         "  would add: 4",
         "  duplicates within the file, not added twice: 1 (line 5)",
@@ -125,7 +125,7 @@ def test_dry_run_reports_what_would_change_and_changes_nothing(cli, tmp_path):
 
 def test_plain_text_from_standard_input(cli):
     text = "# nomor penipuan\n0812-3456-7890\n\n+62 812 3456 7890  # the same\n+62809*\n"
-    result = cli("blocklist", "import", "-", "--reason", "Polda list", input=text)
+    result = cli("blocklist", "import", "-", "--reason", "Polda list", "--force", input=text)
     assert result.stdout.startswith("<stdin>: 3 rows (text, sha256 ")
     assert [r["pattern"] for r in entries(cli)] == ["+6281234567890", "+62809*"]
     assert history(cli)[0]["details"]["file"] == "<stdin>"
@@ -153,8 +153,8 @@ def test_a_missing_file_is_one_error_line(cli, tmp_path):
 
 def test_export_then_import_elsewhere_gives_the_same_entries(cli, tmp_path):
     cli("blocklist", "add", "0812-3456-7890", "--reason", "=HYPERLINK(\"http://x\")", "--source", "@LP/B/1")
-    cli("blocklist", "add", "0809*", "--reason=-premium-", "--category", "other", "--action", "review",
-        "--scope", "facility:LP-CIPINANG", "--expires", "2026-12-31")
+    cli("blocklist", "add", "0809*", "--force", "--reason=-premium-", "--category", "other", "--action", "review",
+        "--scope", "facility:LP-CIPINANG", "--expires", "2099-12-31")
     cli("blocklist", "add", "0812-3456-7800..0812-3456-7899", "--reason", "a range, \"quoted\"", "--scope",
         "inmate:A-1")
     exported = tmp_path / "export.csv"
@@ -168,7 +168,7 @@ def test_export_then_import_elsewhere_gives_the_same_entries(cli, tmp_path):
 
     elsewhere = dataclasses.replace(cli, database=tmp_path / "elsewhere.db")
     elsewhere("init")
-    elsewhere("blocklist", "import", str(exported), "--actor", "polda.jabar")
+    elsewhere("blocklist", "import", str(exported), "--actor", "polda.jabar", "--force")
     fields = ("pattern", "category", "action", "reason", "source", "expires_at", "scope")
     assert [{f: r[f] for f in fields} for r in entries(elsewhere)] == [{f: r[f] for f in fields} for r in entries(cli)]
 

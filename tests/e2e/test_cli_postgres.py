@@ -48,7 +48,7 @@ def test_lists_imports_checks_and_audit_work_on_postgresql(pg, tmp_path):
     assert pg("blocklist", "add", "0811-1111-1111", "--reason", "earlier report").stdout.startswith(
         "blocked: +6281111111111")
     pg("allowlist", "add", "A-001", "0813-9999-0000", "--name", "Ibu Siti", "--reason", "visit")
-    imported = pg("blocklist", "import", write(tmp_path / "polda.csv", MESSY), "--reason", "Polda list")
+    imported = pg("blocklist", "import", write(tmp_path / "polda.csv", MESSY), "--reason", "Polda list", "--force")
     assert imported.stdout.splitlines()[-1] == "imported into the blocklist: list version 3"
     pg("blocklist", "remove", "0811-1111-1111", "--reason", "report withdrawn")
     rows = json.loads(pg("blocklist", "list", "--format", "json").stdout)

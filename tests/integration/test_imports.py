@@ -66,7 +66,7 @@ def test_national_and_international_forms_are_one_entry_and_duplicates_are_repor
         "0812-3456-7890,fraud,deny,LP/B/5,,,inmate:A-1",  # 6: another scope: a new entry
         "+62809*,fraud,deny,LP/B/6,,,",               # 7
         "0809*,fraud,deny,LP/B/7,,,",                 # 8: line 7 in national form
-    ]))
+    ]), force=True)
     assert problems == []
     assert (report.rows, report.added) == (7, 3)
     assert (report.duplicates_in_file.count, report.duplicates_in_file.first) == (3, [3, 4, 8])
@@ -194,7 +194,7 @@ def test_plain_text_one_pattern_a_line(store):
             "+62809*\n"
             "+6281234567800..+6281234567899\n"
             "0812-34\n")
-    report, problems = run(store, text, reason="Polda list", skip_invalid=True)
+    report, problems = run(store, text, reason="Polda list", skip_invalid=True, force=True)
     assert report.format == "text"
     assert problems == [(7, "'0812-34' is not a valid phone number (read as dialed in region ID)")]
     assert patterns(store) == [("+6281234567890", "global"), ("+62809*", "global"),
@@ -258,6 +258,16 @@ def exported(store, fmt="csv"):
     return out.getvalue()
 
 
+def test_a_pattern_broader_than_the_minimum_is_an_invalid_row_unless_forced(store):
+    text = "0812-3456-7890\n+62809*\n+62812345*\n"
+    report, problems = run(store, text, reason="r", format="text")
+    assert report.invalid.first == [2] and not report.committed
+    assert problems == [(2, "+62809* fixes 3 digits after the country code, fewer than the 6 a pattern must fix; "
+                            "import with --force to block it anyway")]
+    report, problems = run(store, text, reason="r", format="text", force=True)
+    assert (problems, report.added, report.committed) == ([], 3, True)
+
+
 def test_export_then_import_gives_the_same_entries(tmp_path):
     entries = [
         BlockEntry("+6281234567890", source="LP/B/1"),
@@ -271,7 +281,7 @@ def test_export_then_import_gives_the_same_entries(tmp_path):
     with SqliteStore(tmp_path / "a.db") as first, SqliteStore(tmp_path / "b.db") as second:
         for entry, reason in zip(entries, reasons):
             first.add(entry, Change("kplp.budi", reason))
-        report, problems = run(second, exported(first), name="export.csv")
+        report, problems = run(second, exported(first), name="export.csv", force=True)
         assert (problems, report.added) == ([], 4)
 
         def comparable(entry):
