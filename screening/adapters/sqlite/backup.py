@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from screening.adapters.files.output_file import sync_folder
 from screening.adapters.sqlite import connection
 from screening.adapters.sqlite.migrations import Migration, bundled_migrations
 from screening.adapters.sqlite.store import SqliteStore
@@ -78,10 +80,9 @@ def _copy(source: Path, target: Path, what: str, migrations: list[Migration], te
     """A checked copy of `source` in a temporary file beside `target`."""
     # Read-only, and refused unless its schema is this release's: a copy is of what this release serves.
     conn, _ = connection.open_database(source, "ro", what, migrations, (), 10)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
+        temporary = _create_private(target)
         temporaries.append(temporary)
-        _create_private(temporary)
         copy = sqlite3.connect(temporary, isolation_level=None)
         try:
             conn.execute("BEGIN")  # the snapshot every step reads (see the module's docstring)
@@ -103,9 +104,11 @@ def _copy(source: Path, target: Path, what: str, migrations: list[Migration], te
     return temporary
 
 
-def _create_private(path: Path) -> None:
-    """An empty owner-only file (the copies hold personal data), never an existing one."""
-    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+def _create_private(target: Path) -> Path:
+    """A new, empty, owner-only file beside `target` (the copies hold personal data)."""
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    os.close(descriptor)
+    return Path(temporary)
 
 
 def _check_integrity(copy: sqlite3.Connection, what: str, source: Path) -> None:
@@ -143,15 +146,7 @@ def _publish(temporary: Path, target: Path) -> None:
         raise StoreError(f"{target} already exists; a backup never overwrites a file") from None
     except OSError as error:
         raise StoreError(f"cannot write {target}: {error.strerror}") from error
-    _sync_folder(target.parent)
-
-
-def _sync_folder(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    sync_folder(target.parent)
 
 
 def _remove(path: Path) -> None:
