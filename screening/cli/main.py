@@ -12,7 +12,7 @@ import sqlite3
 import sys
 
 from screening.adapters import json_logs
-from screening.cli import alerts, audit, bulk, check, decisions, demo, health, lists, parser, policy, report, serve
+from screening.cli import alerts, audit, backup, bulk, check, decisions, demo, health, lists, parser, policy, report, serve
 from screening.config import ConfigError, load_settings
 from screening.domain.errors import InvalidEntry, InvalidRequest
 from screening.domain.policy import PolicyError
@@ -58,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     health.register(commands, parents)  # for probes: the image's HEALTHCHECK
     demo.register(commands, parents)  # seeds a temporary store, runs the server, screens sample calls
     policy.register(commands, parents)  # policy show: the policy in effect
+    backup.register(commands, parents)  # SQLite: a verified copy while serving; PostgreSQL: pg_dump
     return root
 
 

@@ -47,7 +47,7 @@ def private_output(path: str | os.PathLike, force: bool = False) -> Iterator[Tex
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
-    _sync_folder(target.parent)
+    sync_folder(target.parent)
 
 
 def _name(temporary: str, target: Path, force: bool) -> None:
@@ -61,7 +61,7 @@ def _name(temporary: str, target: Path, force: bool) -> None:
             from None
 
 
-def _sync_folder(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
     """The new name on disk too, not only the data."""
     descriptor = os.open(folder, os.O_RDONLY)
     try:
