@@ -6,12 +6,18 @@ import io
 import json
 import os
 import pty
+import shutil
 import subprocess
 import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from conftest import Cli, ServerProcess, _environment
+from conftest import Cli, ServerProcess, _environment, decision_log
+from postgres_servers import SHARED, connect
 
 pytestmark = pytest.mark.e2e
 
@@ -20,15 +26,47 @@ FAMILY, FRAUD, LAWYER = "+6281234567890", "+6285712345678", "+62215551234"
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def served(request, tmp_path):
-    """(cli, server) on a fresh database of the backend, lists seeded, five calls placed."""
+    """(cli) on a database of the backend, lists seeded, five calls placed by
+    a real server: seeded once a run, and copied for each test (a file copy
+    on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL), so that a test's
+    changes stay its own."""
+    if request.param not in _SEEDED:
+        _SEEDED[request.param] = (_seed_sqlite if request.param == "sqlite" else _seed_postgres)(request)
+    seeded = _SEEDED[request.param]
     if request.param == "sqlite":
-        cli = request.getfixturevalue("cli")
-        env = {}
-    else:
-        url = request.getfixturevalue("postgres_url")
-        cli = Cli(url)
-        cli("init")
-        env = {"SCREENING_DECISION_SPOOL": str(tmp_path / "spool" / "decisions.spool")}
+        for made in seeded.parent.iterdir():
+            shutil.copy2(made, tmp_path / made.name)
+        return Cli(tmp_path / seeded.name)
+    copy = _TemplateCopy(seeded)
+    request.addfinalizer(copy.drop)
+    return Cli(copy.url)
+
+
+_SEEDED: dict[str, Path | str] = {}  # backend -> the seeded database (SQLite file, PostgreSQL database name)
+
+
+def _seed_sqlite(request) -> Path:
+    folder = request.getfixturevalue("tmp_path_factory").mktemp("served")
+    initialized = request.getfixturevalue("initialized")
+    for made in (initialized, decision_log(initialized)):
+        shutil.copy2(made, folder / made.name)
+    _seed(Cli(folder / initialized.name), {})
+    return folder / initialized.name
+
+
+def _seed_postgres(request) -> str:
+    name = f"seed_{uuid.uuid4().hex[:16]}"  # made here, never from input: identifiers take no parameters
+    with connect() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    request.config.add_cleanup(lambda: _drop_database(name))
+    cli = Cli(_database_url(name))
+    cli("init")
+    spool = request.getfixturevalue("tmp_path_factory").mktemp("spool") / "decisions.spool"
+    _seed(cli, {"SCREENING_DECISION_SPOOL": str(spool)})
+    return name
+
+
+def _seed(cli: Cli, env: dict) -> None:
     cli("allowlist", "add", "A-1", FAMILY, "--name", "Ibu Siti", "--reason", "registered at visit")
     cli("privileged", "add", LAWYER, "--name", "LBH Jakarta", "--kind", "legal-aid", "--reason", "legal aid")
     cli("blocklist", "add", FRAUD, "--category", "fraud", "--source", "LP/B/123/XI/2026", "--reason", "police report")
@@ -46,7 +84,37 @@ def served(request, tmp_path):
                       called_party_name="Sity Nurhalisa")
     finally:
         server.stop()
-    return cli
+
+
+class _TemplateCopy:
+    """A database of its own, copied from the seeded one."""
+
+    def __init__(self, template: str):
+        import psycopg
+
+        self.name = f"t_{uuid.uuid4().hex[:16]}"
+        with connect() as admin:
+            for attempt in range(50):  # the seeding processes' sessions may still be closing
+                try:
+                    admin.execute(f'CREATE DATABASE "{self.name}" TEMPLATE "{template}"')
+                    break
+                except psycopg.errors.ObjectInUse:
+                    time.sleep(0.1)
+            else:
+                raise AssertionError(f"{template} stayed in use")
+        self.url = _database_url(self.name)
+
+    def drop(self) -> None:
+        _drop_database(self.name)
+
+
+def _database_url(name: str) -> str:
+    return urlunsplit(urlsplit(SHARED)._replace(path=f"/{name}"))
+
+
+def _drop_database(name: str) -> None:
+    with connect() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def ids(cli, *filters):
