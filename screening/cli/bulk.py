@@ -1,4 +1,4 @@
-"""`screening allowlist|blocklist|watchlist import` and `screening blocklist
+"""`screening allowlist|privileged|blocklist|watchlist import` and `screening blocklist
 export`: whole files in and out of the lists."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from screening.cli.output import printable
 from screening.cli.parser import Parents, change_of
 from screening.config import Settings
 from screening.domain.entries import BlockEntry
+from screening.domain.model import PrivilegedKind
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class Import:
 
 IMPORTS = {
     "allowlist": Import("approve the numbers of a CSV file (inmate_id,number,name,relationship,facility_id)", "csv"),
+    "privileged": Import("add the privileged numbers of a CSV file (number,name,kind; kind: "
+                         f"{', '.join(kind.label for kind in PrivilegedKind)}; empty: other)", "csv"),
     "blocklist": Import("block the numbers and patterns of a file", None),
     "watchlist": Import("watch the names of a CSV file (name,aliases,category,action,reason,scope; "
                         "aliases separated by |)", "csv"),
@@ -87,19 +90,20 @@ def _import_report(report, skip_invalid: bool, dry_run: bool, version: int) -> i
     """Counts on stdout (when committed or a dry run); an import refused for
     invalid rows ends with an error line and exit status 1."""
     name = printable(report.file)
+    target = "privileged list" if report.list == "privileged" else report.list
     refused = report.invalid.count and not skip_invalid
     if report.committed or dry_run:
         print(f"{name}: {report.rows} row{'s' if report.rows != 1 else ''} ({report.format}, sha256 {report.sha256})")
         print(f"  {'added' if report.committed else 'would add'}: {report.added}")
         print(f"  duplicates within the file, not added twice: {_lines(report.duplicates_in_file)}")
-        print(f"  already on the {report.list}, left as they are: {_lines(report.already_present)}")
+        print(f"  already on the {target}, left as they are: {_lines(report.already_present)}")
         print(f"  invalid{', skipped' if skip_invalid else ''}: {_lines(report.invalid)}")
         if not report.committed:
             print("dry run: nothing changed")
         elif report.added:
-            print(f"imported into the {report.list}: list version {version}")
+            print(f"imported into the {target}: list version {version}")
         else:
-            print(f"nothing new for the {report.list}: it is unchanged, list version {version}")
+            print(f"nothing new for the {target}: it is unchanged, list version {version}")
     if refused:
         print(f"screening: error: {name}: {report.invalid.count} of {report.rows} rows are invalid, so nothing "
               f"{'would be' if dry_run else 'was'} imported; fix them, or import the other rows with --skip-invalid",
