@@ -6,12 +6,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import stat
 import sys
 import tempfile
 from dataclasses import dataclass
 
 from screening.adapters.files.export import FORMATS as EXPORT_FORMATS
-from screening.cli import stores
+from screening.cli import progress, stores
 from screening.cli.output import printable
 from screening.cli.parser import Parents, change_of
 from screening.config import Settings
@@ -73,17 +74,45 @@ def _import(args, settings: Settings) -> int:
     name = "<stdin>" if args.file == "-" else args.file
     options = imports.Options(args.reason, args.skip_invalid, args.dry_run, getattr(args, "force", False))
     level = "warning" if args.skip_invalid else "error"
-
-    def on_invalid(line: int, problem: str) -> None:
-        print(f"screening: {level}: {printable(name)} line {line}: {printable(problem)}", file=sys.stderr)
-
     why = change_of(args, args.reason or "bulk import; reasons per row")
     source = contextlib.nullcontext(sys.stdin.buffer) if args.file == "-" else open(args.file, "rb")
     with source as stream, stores.changing(settings) as store:
         records = ImportFile(stream, name, args.list_name, args.format, bool(args.reason))
-        report = imports.import_file(store, settings.policies(), args.list_name, records, why, options, on_invalid)
+        with progress.ProgressLine(progress.rows_read(lambda: records.position, _size(stream))) as line:
+
+            def on_invalid(number: int, problem: str) -> None:
+                line.print(f"screening: {level}: {printable(name)} line {number}: {printable(problem)}")
+
+            report = imports.import_file(store, settings.policies(), args.list_name, _Shown(records, line), why,
+                                         options, on_invalid)
         version = store.list_version()
     return _import_report(report, args.skip_invalid, args.dry_run, version)
+
+
+class _Shown:
+    """An import file whose rows pass a progress line as they are read."""
+
+    def __init__(self, records, line: progress.ProgressLine):
+        self._records, self._line = records, line
+
+    def __getattr__(self, name: str):
+        return getattr(self._records, name)
+
+    def records(self):
+        count = 0
+        for count, record in enumerate(self._line.over(self._records.records()), 1):
+            yield record
+        # Read; what is left (storing them, in one transaction) can take a while too.
+        self._line.status(f"{count:,} row{'' if count == 1 else 's'} read; finishing the import")
+
+
+def _size(stream) -> int | None:
+    """The bytes of a regular file, or None (a pipe, a terminal)."""
+    try:
+        status = os.fstat(stream.fileno())
+    except (OSError, ValueError):
+        return None
+    return status.st_size if stat.S_ISREG(status.st_mode) else None
 
 
 def _import_report(report, skip_invalid: bool, dry_run: bool, version: int) -> int:
@@ -123,8 +152,9 @@ def _blocklist_export(args, settings: Settings) -> None:
     from screening.adapters.files import export as exports
 
     target = contextlib.nullcontext(sys.stdout) if args.output is None else _private_file(args.output)
-    with stores.reading(settings) as store, target as out:
-        count = exports.export_blocklist(store.stream(BlockEntry), out, args.format)
+    line = progress.ProgressLine(progress.rows_written, interleaved=args.output is None and sys.stdout.isatty())
+    with stores.reading(settings) as store, target as out, line:
+        count = exports.export_blocklist(line.over(store.stream(BlockEntry)), out, args.format)
     if args.output is not None:
         print(f"exported {count} blocklist entries to {printable(args.output)}")
 
