@@ -1,4 +1,4 @@
-"""`screening allowlist|blocklist|watchlist import` and `screening blocklist
+"""`screening allowlist|privileged|blocklist|watchlist import` and `screening blocklist
 export`: whole files in and out of the lists."""
 
 from __future__ import annotations
@@ -6,16 +6,18 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import stat
 import sys
 import tempfile
 from dataclasses import dataclass
 
 from screening.adapters.files.export import FORMATS as EXPORT_FORMATS
-from screening.cli import stores
+from screening.cli import progress, stores
 from screening.cli.output import printable
 from screening.cli.parser import Parents, change_of
 from screening.config import Settings
 from screening.domain.entries import BlockEntry
+from screening.domain.model import PrivilegedKind
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ class Import:
 
 IMPORTS = {
     "allowlist": Import("approve the numbers of a CSV file (inmate_id,number,name,relationship,facility_id)", "csv"),
+    "privileged": Import("add the privileged numbers of a CSV file (number,name,kind; kind: "
+                         f"{', '.join(kind.label for kind in PrivilegedKind)}; empty: other)", "csv"),
     "blocklist": Import("block the numbers and patterns of a file", None),
     "watchlist": Import("watch the names of a CSV file (name,aliases,category,action,reason,scope; "
                         "aliases separated by |)", "csv"),
@@ -70,36 +74,65 @@ def _import(args, settings: Settings) -> int:
     name = "<stdin>" if args.file == "-" else args.file
     options = imports.Options(args.reason, args.skip_invalid, args.dry_run, getattr(args, "force", False))
     level = "warning" if args.skip_invalid else "error"
-
-    def on_invalid(line: int, problem: str) -> None:
-        print(f"screening: {level}: {printable(name)} line {line}: {printable(problem)}", file=sys.stderr)
-
     why = change_of(args, args.reason or "bulk import; reasons per row")
     source = contextlib.nullcontext(sys.stdin.buffer) if args.file == "-" else open(args.file, "rb")
     with source as stream, stores.changing(settings) as store:
         records = ImportFile(stream, name, args.list_name, args.format, bool(args.reason))
-        report = imports.import_file(store, settings.policies(), args.list_name, records, why, options, on_invalid)
+        with progress.ProgressLine(progress.rows_read(lambda: records.position, _size(stream))) as line:
+
+            def on_invalid(number: int, problem: str) -> None:
+                line.print(f"screening: {level}: {printable(name)} line {number}: {printable(problem)}")
+
+            report = imports.import_file(store, settings.policies(), args.list_name, _Shown(records, line), why,
+                                         options, on_invalid)
         version = store.list_version()
     return _import_report(report, args.skip_invalid, args.dry_run, version)
+
+
+class _Shown:
+    """An import file whose rows pass a progress line as they are read."""
+
+    def __init__(self, records, line: progress.ProgressLine):
+        self._records, self._line = records, line
+
+    def __getattr__(self, name: str):
+        return getattr(self._records, name)
+
+    def records(self):
+        count = 0
+        for count, record in enumerate(self._line.over(self._records.records()), 1):
+            yield record
+        # Read; what is left (storing them, in one transaction) can take a while too.
+        self._line.status(f"{count:,} row{'' if count == 1 else 's'} read; finishing the import")
+
+
+def _size(stream) -> int | None:
+    """The bytes of a regular file, or None (a pipe, a terminal)."""
+    try:
+        status = os.fstat(stream.fileno())
+    except (OSError, ValueError):
+        return None
+    return status.st_size if stat.S_ISREG(status.st_mode) else None
 
 
 def _import_report(report, skip_invalid: bool, dry_run: bool, version: int) -> int:
     """Counts on stdout (when committed or a dry run); an import refused for
     invalid rows ends with an error line and exit status 1."""
     name = printable(report.file)
+    target = "privileged list" if report.list == "privileged" else report.list
     refused = report.invalid.count and not skip_invalid
     if report.committed or dry_run:
         print(f"{name}: {report.rows} row{'s' if report.rows != 1 else ''} ({report.format}, sha256 {report.sha256})")
         print(f"  {'added' if report.committed else 'would add'}: {report.added}")
         print(f"  duplicates within the file, not added twice: {_lines(report.duplicates_in_file)}")
-        print(f"  already on the {report.list}, left as they are: {_lines(report.already_present)}")
+        print(f"  already on the {target}, left as they are: {_lines(report.already_present)}")
         print(f"  invalid{', skipped' if skip_invalid else ''}: {_lines(report.invalid)}")
         if not report.committed:
             print("dry run: nothing changed")
         elif report.added:
-            print(f"imported into the {report.list}: list version {version}")
+            print(f"imported into the {target}: list version {version}")
         else:
-            print(f"nothing new for the {report.list}: it is unchanged, list version {version}")
+            print(f"nothing new for the {target}: it is unchanged, list version {version}")
     if refused:
         print(f"screening: error: {name}: {report.invalid.count} of {report.rows} rows are invalid, so nothing "
               f"{'would be' if dry_run else 'was'} imported; fix them, or import the other rows with --skip-invalid",
@@ -119,8 +152,9 @@ def _blocklist_export(args, settings: Settings) -> None:
     from screening.adapters.files import export as exports
 
     target = contextlib.nullcontext(sys.stdout) if args.output is None else _private_file(args.output)
-    with stores.reading(settings) as store, target as out:
-        count = exports.export_blocklist(store.stream(BlockEntry), out, args.format)
+    line = progress.ProgressLine(progress.rows_written, interleaved=args.output is None and sys.stdout.isatty())
+    with stores.reading(settings) as store, target as out, line:
+        count = exports.export_blocklist(line.over(store.stream(BlockEntry)), out, args.format)
     if args.output is not None:
         print(f"exported {count} blocklist entries to {printable(args.output)}")
 

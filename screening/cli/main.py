@@ -12,7 +12,7 @@ import sqlite3
 import sys
 
 from screening.adapters import json_logs
-from screening.cli import alerts, audit, backup, bulk, check, decisions, demo, health, lists, parser, policy, report, serve
+from screening.cli import alerts, audit, backup, bulk, check, completion, decisions, demo, health, lists, parser, policy, report, serve
 from screening.config import ConfigError, load_settings
 from screening.domain.errors import InvalidEntry, InvalidRequest
 from screening.domain.policy import PolicyError
@@ -59,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.register(commands, parents)  # seeds a temporary store, runs the server, screens sample calls
     policy.register(commands, parents)  # policy show: the policy in effect
     backup.register(commands, parents)  # SQLite: a verified copy while serving; PostgreSQL: pg_dump
+    completion.register(commands, parents)  # a bash completion script, written from this parser
     return root
 
 

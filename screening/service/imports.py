@@ -1,4 +1,5 @@
-"""Bulk imports: a police blocklist, or a facility's approved contacts, from a file.
+"""Bulk imports: a police blocklist, a facility's approved contacts, a legal-aid
+list of lawyers, from a file.
 
 The file is read as a stream; every row is validated as the CLI's add does
 (list_changes) and the valid ones are stored in batches in ONE transaction
@@ -18,8 +19,10 @@ from typing import Protocol
 
 from screening.service import list_changes
 from screening.domain.breadth import too_broad
-from screening.domain.entries import AllowlistEntry, BlockEntry, Change, Entry, WatchEntry, check_text
+from screening.domain.entries import AllowlistEntry, BlockEntry, Change, Entry, PrivilegedEntry, WatchEntry, check_text
 from screening.domain.errors import InvalidEntry
+from screening.domain.model import PrivilegedKind
+from screening.domain.numbers import parse_list_number
 from screening.domain.patterns import load_pattern
 from screening.domain.policy import PolicySet
 from screening.service.ports import Store
@@ -104,9 +107,25 @@ def _watched(policies: PolicySet, row: dict[str, str]) -> Entry:
                                     row.get("scope", ""))
 
 
+def _privileged(policies: PolicySet, row: dict[str, str]) -> Entry:
+    """As `privileged add` builds it, cell by cell, so that an error names its column."""
+    number = _cell("number", lambda: parse_list_number(row.get("number", ""), policies.default.region).e164)
+    name = check_text("name", row.get("name", ""), list_changes.NAME_LIMIT)  # its error names the column
+    kind = _cell("kind", lambda: PrivilegedKind.from_label(row.get("kind") or PrivilegedKind.OTHER.label))
+    return PrivilegedEntry(number=number, name=name, kind=kind)
+
+
+def _cell(column: str, read: Callable[[], object]):
+    try:
+        return read()
+    except InvalidEntry as error:
+        raise InvalidEntry(f"column {column}: {error}") from None
+
+
 _KINDS = {
     "blocklist": _Kind(BlockEntry, _blocked),
     "allowlist": _Kind(AllowlistEntry, _approved),
+    "privileged": _Kind(PrivilegedEntry, _privileged),
     "watchlist": _Kind(WatchEntry, _watched),
 }
 

@@ -22,6 +22,7 @@ IMPORTS = [
     ("import/blocklist.txt", "blocklist", ["--reason", "LP/B/124/XI/2026"], 3),
     ("import/allowlist.csv", "allowlist", [], 4),
     ("import/watchlist.csv", "watchlist", [], 4),
+    ("import/privileged.csv", "privileged", [], 4),
 ]
 
 

@@ -23,6 +23,7 @@ IMPORTS = {
                              ("pattern",), "pattern"),
     "allowlist": FileColumns(("inmate_id", "number", "name", "relationship", "facility_id", "reason"),
                              ("inmate_id", "number", "name")),
+    "privileged": FileColumns(("number", "name", "kind", "reason"), ("number", "name")),
     # Aliases are separated by "|" in one cell.
     "watchlist": FileColumns(("name", "aliases", "category", "action", "reason", "scope"), ("name",)),
 }

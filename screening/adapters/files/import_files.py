@@ -37,6 +37,11 @@ class ImportFile:
     def sha256(self) -> str:
         return self._source.sha256
 
+    @property
+    def position(self) -> int:
+        """How many bytes of the file have been read (for a progress line)."""
+        return self._source.position
+
     def records(self) -> Iterator[Record]:
         return self._records
 
@@ -46,6 +51,7 @@ class _Source:
 
     def __init__(self, stream: BinaryIO, name: str):
         self.name, self._stream, self._digest = name, stream, hashlib.sha256()
+        self.position = 0
 
     @property
     def sha256(self) -> str:
@@ -56,6 +62,7 @@ class _Source:
         the text is None for a line that is not UTF-8."""
         for number, raw in enumerate(self._stream, 1):
             self._digest.update(raw)
+            self.position += len(raw)
             if number == 1:
                 if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
                     raise InvalidEntry(f"{self.name} is UTF-16 text; save it as UTF-8 (in Excel: CSV UTF-8)")
