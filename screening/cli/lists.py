@@ -1,9 +1,10 @@
-"""`screening allowlist|privileged|blocklist|watchlist add|remove|list`: the
-lists, one entry at a time.
+"""`screening allowlist|privileged|blocklist|watchlist add|remove|edit|list`:
+the lists, one entry at a time.
 
-Adding and removing work alike on every list: open the store, call a
-`list_changes` function, print one line saying what was done and then the
-warnings. CHANGES says, for each (list, action), what differs: the arguments,
+Adding, removing and editing work alike on every list: open the store, call
+a `list_changes` or `list_edits` function, print one line saying what was
+done and then the warnings. `remove` and `edit` name the entry by its key
+fields or by --id. CHANGES says, for each (list, action), what differs: the arguments,
 the call and the line. One handler, `_change`, runs them all.
 """
 
