@@ -252,6 +252,8 @@ def _edited(command: ChangeCommand, edit: list_edits.Edit) -> None:
         print(f"nothing changed: {edit.after.LIST} entry {edit.after.id} is already so")
         return
     print(command.done.format(entry=edit.after) + " (" + "; ".join(edit.changed) + ")")
+    for warning in edit.warnings:
+        print(f"screening: warning: {warning}", file=sys.stderr)
 
 
 def _list(args, settings: Settings) -> None:

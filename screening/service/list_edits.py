@@ -15,7 +15,7 @@ Every edit and removal is one audited change (Store.edit, Store.remove).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from screening.domain.blocklist import Category, Scope, ScopeKind
@@ -27,7 +27,7 @@ from screening.domain.numbers import parse_list_number
 from screening.domain.patterns import load_pattern, parse_pattern
 from screening.domain.policy import PolicySet
 from screening.domain.watchlist import WatchCategory
-from screening.service import block_guards
+from screening.service import block_guards, list_changes
 from screening.service.list_changes import ID_LIMIT, NAME_LIMIT, TEXT_LIMIT, parse_expiry, shown_expiry, watch_aliases
 from screening.service.ports import EntryNotFound, Store
 
@@ -51,6 +51,7 @@ _FIELD_WORDS = {"inmate_id": "the inmate", "number": "the number", "facility_id"
 class Edit:
     before: Entry
     after: Entry
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> list[str]:
@@ -84,7 +85,11 @@ def edit(store: Store, policies: PolicySet, entry_type: type, why: Change, chang
     if not changes:
         raise InvalidEntry(f"nothing to change: give {EDITABLE[entry_type.LIST][1]}")
     key = _key(store, policies, entry_type, entry_id, given)
-    return Edit(*_found(store, entry_type, key, "edit", lambda: store.edit(entry_type, key, changes, why)))
+    edited = Edit(*_found(store, entry_type, key, "edit", lambda: store.edit(entry_type, key, changes, why)))
+    if entry_type is AllowlistEntry and edited.before.name != edited.after.name:
+        # A new name may be another person than other inmates registered, as on add.
+        edited.warnings = list_changes._other_people(store, edited.after)
+    return edited
 
 
 def allowlist_changes(name: str | None = None, relationship: str | None = None) -> dict:

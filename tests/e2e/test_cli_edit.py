@@ -63,6 +63,11 @@ def test_every_list_edits_by_id_or_by_key_each_edit_one_audited_change(run):
         "relationship: '' -> 'mother')\n")
     assert _ok(run, "allowlist", "edit", "A-1", "+62 812 3456 7890", "--facility", "LP-A", "--relationship", "") == (
         "edited allowlist entry 1: +6281234567890 (relationship: 'mother' -> '')\n")
+    _ok(run, "allowlist", "add", "A-2", "0812-3456-7890", "--name", "Siti Aminah")
+    status, out, err = run("allowlist", "edit", "--id", "2", "--name", "Rudi Hartono")
+    assert (status, out) == (0, "edited allowlist entry 2: +6281234567890 (name: 'Siti Aminah' -> 'Rudi Hartono')\n")
+    assert err.startswith("screening: warning: +6281234567890 is also registered by inmate A-1 as 'Siti Aminah', "
+                          "not the same person as 'Rudi Hartono'")
     assert _ok(run, "privileged", "edit", "(021) 555-1234", "--kind", "legal-aid", "--name", "LBH Jakarta") == (
         "edited privileged entry 1: +62215551234 (name: 'LBH' -> 'LBH Jakarta'; kind: other -> legal-aid)\n")
     assert _ok(run, "watchlist", "edit", "--id", "1", "--alias", "Ibu Siti", "--alias", "S. Aminah",
@@ -78,9 +83,9 @@ def test_every_list_edits_by_id_or_by_key_each_edit_one_audited_change(run):
     log = _log(run)
     edits = [(r["list"], r["before"], r["after"]) for r in log if r["action"] == "edit"]
     assert [(name, before["id"] == after["id"]) for name, before, after in edits] == [
-        ("allowlist", True), ("allowlist", True), ("privileged", True), ("watchlist", True), ("watchlist", True),
+        ("allowlist", True), ("allowlist", True), ("allowlist", True), ("privileged", True), ("watchlist", True), ("watchlist", True),
         ("blocklist", True)]  # the no-op edit is not logged
-    assert (edits[3][1]["aliases"], edits[3][2]["aliases"], edits[3][2]["category"]) == (
+    assert (edits[4][1]["aliases"], edits[4][2]["aliases"], edits[4][2]["category"]) == (
         ["Bu Siti"], ["Ibu Siti", "S. Aminah"], "fraud")
     [watched] = run.entries(WatchEntry)
     assert (watched.aliases, watched.action) == ((), BlockAction.DENY)
