@@ -243,11 +243,11 @@ def _near_blocklist(store: Store, key: dict, verb: str) -> str | None:
     if others:
         return f"{pattern} is blocked {_at_scopes(others, verb)}"
     if pattern[1:].isdigit():  # a number: maybe a blocked pattern covers it
-        covering = [e for e in store.entries(BlockEntry)
-                    if not e.pattern[1:].isdigit() and load_pattern(e.pattern).matches(pattern)]
+        with store.read_lists() as rows:  # raw rows, read not held: the blocklist may be millions
+            covering = [f"{text} ({scope}, entry {entry_id})" for entry_id, text, _, _, scope, _ in rows.blocklist
+                        if not text[1:].isdigit() and load_pattern(text).matches(pattern)]
         if covering:
-            shown = ", ".join(f"{e.pattern} ({e.scope}, entry {e.id})" for e in covering)
-            return f"{pattern} is not blocked on its own but inside the blocked pattern(s) {shown}"
+            return f"{pattern} is not blocked on its own but inside the blocked pattern(s) {', '.join(covering)}"
     return None
 
 
