@@ -87,3 +87,17 @@ def writer(entry_type: type) -> Callable[[Entry], list]:
         return [value if to_text is None else to_text(value) for value, to_text in zip(fields(entry), writes)]
 
     return write
+
+
+def key_fields(entry_type: type, key: dict) -> tuple[str, ...]:
+    """The columns that find the entry Store.edit/remove name: its id when
+    the key gives one (`{"id": 7}`), else the list's key."""
+    return ("id",) if "id" in key else entry_type.KEY
+
+
+def not_found(entry_type: type, fields: tuple[str, ...], values: list) -> str:
+    """EntryNotFound's message: the list and what was looked for."""
+    if fields == ("id",):
+        return f"{entry_type.LIST} has no entry {values[0]}"
+    shown = ", ".join(f"{c}={v!r}" for c, v in zip(fields, values) if v)
+    return f"{entry_type.LIST} has no entry for {shown}"

@@ -1,9 +1,10 @@
-"""`screening allowlist|privileged|blocklist|watchlist add|remove|list`: the
-lists, one entry at a time.
+"""`screening allowlist|privileged|blocklist|watchlist add|remove|edit|list`:
+the lists, one entry at a time.
 
-Adding and removing work alike on every list: open the store, call a
-`list_changes` function, print one line saying what was done and then the
-warnings. CHANGES says, for each (list, action), what differs: the arguments,
+Adding, removing and editing work alike on every list: open the store, call
+a `list_changes` or `list_edits` function, print one line saying what was
+done and then the warnings. `remove` and `edit` name the entry by its key
+fields or by --id. CHANGES says, for each (list, action), what differs: the arguments,
 the call and the line. One handler, `_change`, runs them all.
 """
 
@@ -26,7 +27,7 @@ from screening.domain.entries import AllowlistEntry, BlockEntry, Change, Entry, 
 from screening.domain.model import PrivilegedKind
 from screening.domain.policy import PolicySet
 from screening.domain.watchlist import WatchCategory
-from screening.service import list_changes
+from screening.service import list_changes, list_edits
 from screening.service.ports import Store
 
 
@@ -54,7 +55,7 @@ class ChangeCommand:
     help: str
     arguments: tuple[Argument, ...]
     # (store, policies, args, change) -> list_changes.Result (added, with warnings) or the Entry removed
-    call: Callable[[Store, PolicySet, argparse.Namespace, Change], list_changes.Result | list_changes.Edit | Entry]
+    call: Callable[[Store, PolicySet, argparse.Namespace, Change], list_changes.Result | list_edits.Edit | Entry]
     done: str  # the line printed, str.format()ted with the entry
 
 
@@ -69,7 +70,63 @@ LISTS = {
 }
 
 _SCOPE = arg("--scope", default="global", help="global, facility:ID or inmate:ID")
+_KEY_SCOPE = arg("--scope", help="the entry's scope: global, facility:ID or inmate:ID (default: global)")
+_KEY_FACILITY = arg("--facility", help="the facility the approval is limited to (default: every facility)")
+_ID = arg("--id", type=int, help="the entry's id, as `list` shows it (instead of its key)")
 _REMOVED_NUMBER = "removed {entry.LIST} entry {entry.id}: {entry.number}"
+_ACTIONS = ["deny", "review"]
+
+
+class _KeyField(argparse.Action):
+    """A key field given to `edit`: refused, since changing it makes another entry."""
+
+    def __init__(self, option_strings, dest, **options):
+        super().__init__(option_strings, dest, nargs="?", help=argparse.SUPPRESS, **options)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.error(f"{option_string}: a key field names the entry and cannot be edited: remove the entry and "
+                     f"add it again")
+
+
+def _key_field(flag: str) -> Argument:
+    return arg(flag, action=_KeyField, dest=f"key_{flag[2:]}")
+
+
+def _edit(entry_type: type, given: Callable[[argparse.Namespace], dict],
+          changes: Callable[[argparse.Namespace], dict]) -> Callable:
+    """The call of `LIST edit`: the entry named by --id or its key, changed as asked."""
+    return lambda store, policies, a, why: list_edits.edit(store, policies, entry_type, why, changes(a), a.id,
+                                                           **given(a))
+
+
+def _remove(entry_type: type, given: Callable[[argparse.Namespace], dict]) -> Callable:
+    return lambda store, policies, a, why: list_edits.remove(store, policies, entry_type, why, a.id, **given(a))
+
+
+# How each list's entry is named when --id does not: its key fields, and
+# what they are as typed (None when not typed).
+_APPROVAL = (arg("inmate_id", nargs="?"), arg("number", nargs="?"), _KEY_FACILITY, _ID)
+_NUMBER = (arg("number", nargs="?"), _ID)
+_PATTERN = (arg("pattern", nargs="?"), _KEY_SCOPE, _ID)
+_NAME = (arg("name", nargs="?", help="matched as names are: case, accents and titles do not matter"),
+         _KEY_SCOPE, _ID)
+
+
+def _approval(a: argparse.Namespace) -> dict:
+    return {"inmate_id": a.inmate_id, "number": a.number, "facility_id": a.facility}
+
+
+def _number(a: argparse.Namespace) -> dict:
+    return {"number": a.number}
+
+
+def _pattern(a: argparse.Namespace) -> dict:
+    return {"pattern": a.pattern, "scope": a.scope}
+
+
+def _name(a: argparse.Namespace) -> dict:
+    return {"name": a.name, "scope": a.scope}
+
 
 CHANGES = {
     ("allowlist", "add"): ChangeCommand(
@@ -81,11 +138,15 @@ CHANGES = {
             store, policies, a.inmate_id, a.number, a.name, a.relationship, a.facility, why),
         "approved: {entry.number} ({entry.LIST} entry {entry.id})"),
     ("allowlist", "remove"): ChangeCommand(
-        "withdraw an approval",
-        (arg("inmate_id"), arg("number"), arg("--facility", default="")),
-        lambda store, policies, a, why: list_changes.remove(
-            store, policies, AllowlistEntry, a.number, why, inmate_id=a.inmate_id, facility_id=a.facility),
-        _REMOVED_NUMBER),
+        "withdraw an approval (give its inmate and number, or --id)", _APPROVAL,
+        _remove(AllowlistEntry, _approval), _REMOVED_NUMBER),
+    ("allowlist", "edit"): ChangeCommand(
+        "change an approval's name or relationship (give its inmate and number, or --id)",
+        (*_APPROVAL, arg("--name", help="who the number belongs to"),
+         arg("--relationship", help="e.g. mother, wife, brother (\"\" takes it away)"),
+         _key_field("--number"), _key_field("--inmate")),
+        _edit(AllowlistEntry, _approval, lambda a: list_edits.allowlist_changes(a.name, a.relationship)),
+        "edited {entry.LIST} entry {entry.id}: {entry.number}"),
     ("privileged", "add"): ChangeCommand(
         "add a privileged number",
         (arg("number"), arg("--name", required=True),
@@ -93,15 +154,19 @@ CHANGES = {
         lambda store, policies, a, why: list_changes.add_privileged(store, policies, a.number, a.name, a.kind, why),
         "added privileged number: {entry.number} ({entry.LIST} entry {entry.id})"),
     ("privileged", "remove"): ChangeCommand(
-        "remove a privileged number",
-        (arg("number"),),
-        lambda store, policies, a, why: list_changes.remove(store, policies, PrivilegedEntry, a.number, why),
+        "remove a privileged number (give it, or --id)", _NUMBER, _remove(PrivilegedEntry, _number),
         _REMOVED_NUMBER),
+    ("privileged", "edit"): ChangeCommand(
+        "change a privileged number's name or kind (give it, or --id)",
+        (*_NUMBER, arg("--name"), arg("--kind", choices=[k.label for k in PrivilegedKind]),
+         _key_field("--number")),
+        _edit(PrivilegedEntry, _number, lambda a: list_edits.privileged_changes(a.name, a.kind)),
+        "edited {entry.LIST} entry {entry.id}: {entry.number}"),
     ("blocklist", "add"): ChangeCommand(
         "block a number or pattern",
         (arg("pattern", help="number, prefix (+62809*), wildcard (+6281234567??) or range (A..B)"),
          arg("--category", default="fraud", choices=[c.label for c in Category]),
-         arg("--action", default="deny", choices=["deny", "review"]),
+         arg("--action", default="deny", choices=_ACTIONS),
          arg("--source", default="", help="where it comes from, e.g. a police report number"),
          _SCOPE,
          arg("--expires", default="", help="ISO date (matches through that day, UTC) or date and time; "
@@ -112,34 +177,38 @@ CHANGES = {
             store, policies, a.pattern, a.category, a.action, why, a.source, a.scope, a.expires, a.force),
         "blocked: {entry.pattern} ({entry.LIST} entry {entry.id})"),
     ("blocklist", "remove"): ChangeCommand(
-        "unblock a number or pattern",
-        (arg("pattern"), arg("--scope", default="global")),
-        lambda store, policies, a, why: list_changes.remove_blocked(store, policies, a.pattern, a.scope, why),
-        "removed {entry.LIST} entry {entry.id}: {entry.pattern}"),
+        "unblock a number or pattern (give it and its --scope, or --id)", _PATTERN,
+        _remove(BlockEntry, _pattern), "removed {entry.LIST} entry {entry.id}: {entry.pattern}"),
     ("blocklist", "edit"): ChangeCommand(
-        "change a blocked number's or pattern's category, action, source or expiry",
-        (arg("pattern"), arg("--scope", default="global"),
-         arg("--category", default="", choices=["", *(c.label for c in Category)]),
-         arg("--action", default="", choices=["", "deny", "review"]),
-         arg("--source", default=None, help="where it comes from, e.g. a police report number"),
-         arg("--expires", default="", help="ISO date (matches through that day, UTC), date and time, or never")),
-        lambda store, policies, a, why: list_changes.edit_blocked(
-            store, policies, a.pattern, a.scope, why, a.category, a.action, a.source, a.expires),
+        "change a blocked number's or pattern's category, action, source or expiry (give it and its --scope, "
+        "or --id)",
+        (*_PATTERN, arg("--category", choices=[c.label for c in Category]), arg("--action", choices=_ACTIONS),
+         arg("--source", help="where it comes from, e.g. a police report number"),
+         arg("--expires", help="ISO date (matches through that day, UTC), date and time, or never"),
+         _key_field("--pattern")),
+        _edit(BlockEntry, _pattern, lambda a: list_edits.blocklist_changes(a.category, a.action, a.source,
+                                                                           a.expires)),
         "edited {entry.LIST} entry {entry.id}: {entry.pattern}"),
     ("watchlist", "add"): ChangeCommand(
         "watch for a name",
         (arg("name"), arg("--alias", action="append", default=[], help="another name or spelling (repeatable)"),
          arg("--category", default="other", choices=[c.label for c in WatchCategory]),
-         arg("--action", default="review", choices=["deny", "review"]),
+         arg("--action", default="review", choices=_ACTIONS),
          _SCOPE),
         lambda store, policies, a, why: list_changes.add_watch(
             store, a.name, a.alias, a.category, a.action, a.scope, why),
         "watching: {entry.name!r} ({entry.LIST} entry {entry.id})"),
     ("watchlist", "remove"): ChangeCommand(
-        "stop watching for a name",
-        (arg("name"), arg("--scope", default="global")),
-        lambda store, policies, a, why: list_changes.remove_watch(store, a.name, a.scope, why),
+        "stop watching for a name (give it and its --scope, or --id)", _NAME, _remove(WatchEntry, _name),
         "removed {entry.LIST} entry {entry.id}: {entry.name!r}"),
+    ("watchlist", "edit"): ChangeCommand(
+        "change a watched name's aliases, category or action (give it and its --scope, or --id)",
+        (*_NAME, arg("--alias", action="append", help="the aliases, replacing the old ones (repeatable)"),
+         arg("--no-aliases", action="store_const", const=[], dest="alias", help="take every alias away"),
+         arg("--category", choices=[c.label for c in WatchCategory]), arg("--action", choices=_ACTIONS),
+         _key_field("--name")),
+        _edit(WatchEntry, _name, lambda a: list_edits.watchlist_changes(a.alias, a.category, a.action)),
+        "edited {entry.LIST} entry {entry.id}: {entry.name!r}"),
 }
 
 
@@ -169,7 +238,7 @@ def _change(args, settings: Settings) -> None:
     command: ChangeCommand = args.change_command
     with stores.changing(settings) as store:
         result = command.call(store, settings.policies(), args, change_of(args))
-    if isinstance(result, list_changes.Edit):
+    if isinstance(result, list_edits.Edit):
         _edited(command, result)
         return
     added = isinstance(result, list_changes.Result)
@@ -178,11 +247,13 @@ def _change(args, settings: Settings) -> None:
         print(f"screening: warning: {warning}", file=sys.stderr)
 
 
-def _edited(command: ChangeCommand, edit: list_changes.Edit) -> None:
+def _edited(command: ChangeCommand, edit: list_edits.Edit) -> None:
     if not edit.changed:
         print(f"nothing changed: {edit.after.LIST} entry {edit.after.id} is already so")
         return
     print(command.done.format(entry=edit.after) + " (" + "; ".join(edit.changed) + ")")
+    for warning in edit.warnings:
+        print(f"screening: warning: {warning}", file=sys.stderr)
 
 
 def _list(args, settings: Settings) -> None:

@@ -60,29 +60,33 @@ def watch_entry(name: str, aliases: list[str] | tuple[str, ...], category: str, 
                 scope: str = "") -> WatchEntry:
     """A validated watchlist entry, as the CLI and imports build them."""
     parsed_scope = Scope.parse(scope)
-    cleaned = tuple(check_text("alias", alias, NAME_LIMIT) for alias in aliases if alias.strip())
     entry = WatchEntry(
         name=check_text("name", name, NAME_LIMIT),
-        aliases=cleaned,
+        aliases=watch_aliases(aliases),
         category=WatchCategory.from_label(category or "other"),
         action=BlockAction.from_label(action or "review"),
         scope=Scope(parsed_scope.kind, check_text("scope", parsed_scope.value, ID_LIMIT, required=False)),
     )
-    for text in (entry.name, *entry.aliases):
-        if not normalize_name(text):
-            raise InvalidEntry(f"{text!r} has no name left once titles and punctuation are taken off")
+    _has_name(entry.name)
     return entry
+
+
+def watch_aliases(aliases: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Validated watchlist aliases, blank ones left out."""
+    cleaned = tuple(check_text("alias", alias, NAME_LIMIT) for alias in aliases if alias.strip())
+    for alias in cleaned:
+        _has_name(alias)
+    return cleaned
+
+
+def _has_name(text: str) -> None:
+    if not normalize_name(text):
+        raise InvalidEntry(f"{text!r} has no name left once titles and punctuation are taken off")
 
 
 def add_watch(store: Store, name: str, aliases: list[str], category: str, action: str, scope: str,
               why: Change) -> Result:
     return Result(store.add(watch_entry(name, aliases, category, action, scope), why))
-
-
-def remove_watch(store: Store, name: str, scope: str, why: Change) -> Entry:
-    return store.remove(WatchEntry, {"name": check_text("name", name, NAME_LIMIT), "scope": str(Scope.parse(scope))},
-                        why)
-
 
 
 def allowlist_entry(policies: PolicySet, inmate_id: str, number: str, name: str, relationship: str,
@@ -133,51 +137,6 @@ def block_entry(policies: PolicySet, pattern: str, category: str, action: str, s
     )
 
 
-@dataclass
-class Edit:
-    before: Entry
-    after: Entry
-
-    @property
-    def changed(self) -> list[str]:
-        """The fields that changed, as `name: old -> new`."""
-        return [f"{name}: {_shown(getattr(self.before, name))} -> {_shown(getattr(self.after, name))}"
-                for name in EDITABLE[self.before.LIST] if getattr(self.before, name) != getattr(self.after, name)]
-
-
-# What `edit` may change in each list: not the key (that is a remove and an add).
-EDITABLE = {"blocklist": ("category", "action", "source", "expires_at")}
-
-
-def edit_blocked(store: Store, policies: PolicySet, pattern: str, scope: str, why: Change, category: str = "",
-                 action: str = "", source: str | None = None, expires: str = "") -> Edit:
-    """Change a blocklist entry's category, action, source or expiry
-    ("never" takes the expiry away); what is not given stays."""
-    changes: dict = {}
-    if category:
-        changes["category"] = Category.from_label(category)
-    if action:
-        changes["action"] = BlockAction.from_label(action)
-    if source is not None:
-        changes["source"] = check_text("source", source, TEXT_LIMIT, required=False)
-    if expires:
-        changes["expires_at"] = (None if expires.strip().lower() == "never"
-                                 else block_guards.future(parse_expiry(expires), expires))
-    if not changes:
-        raise InvalidEntry("nothing to change: give --category, --action, --source or --expires")
-    text = parse_pattern(pattern, policies.default.region).text
-    before, after = store.edit(BlockEntry, {"pattern": text, "scope": str(Scope.parse(scope))}, changes, why)
-    return Edit(before, after)
-
-
-def _shown(value) -> str:
-    if value is None:
-        return "never"
-    if isinstance(value, datetime):
-        return shown_expiry(value)
-    return value.label if hasattr(value, "label") else repr(value)
-
-
 def parse_expiry(text: str) -> datetime | None:
     """ISO 8601: a date D matches through D (expires when D+1 begins, UTC);
     a date and time without an offset is UTC."""
@@ -201,17 +160,6 @@ def shown_expiry(moment: datetime) -> str:
     if moment.time() == time(0):
         return (moment.date() - timedelta(days=1)).isoformat()
     return moment.isoformat(timespec="seconds")
-
-
-def remove(store: Store, policies: PolicySet, entry_type: type, number: str, why: Change, **key: str) -> Entry:
-    region = policies.for_facility(key.get("facility_id", "")).region
-    key = {k: check_text(k, v, ID_LIMIT, required=False) for k, v in key.items()}
-    return store.remove(entry_type, {**key, "number": parse_list_number(number, region).e164}, why)
-
-
-def remove_blocked(store: Store, policies: PolicySet, pattern: str, scope: str, why: Change) -> Entry:
-    text = parse_pattern(pattern, policies.default.region).text
-    return store.remove(BlockEntry, {"pattern": text, "scope": str(Scope.parse(scope))}, why)
 
 
 def _list_number(text: str, region: str) -> str:

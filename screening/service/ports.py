@@ -127,8 +127,9 @@ class Store(_Closing):
 
     @abstractmethod
     def remove(self, entry_type: type, key: dict[str, str], change: Change) -> Entry:
-        """Delete the entry of that type with that key (entry_type.KEY fields);
-        returns what was deleted. Raises EntryNotFound."""
+        """Delete the entry of that type with that key (entry_type.KEY fields,
+        or {"id": N}: the entry id); returns what was deleted. Raises
+        EntryNotFound."""
 
     @abstractmethod
     def import_entries(self, entry_type: type, rows: Iterable[tuple[int, Entry, str]], change: Change,
@@ -156,9 +157,9 @@ class Store(_Closing):
     @abstractmethod
     def edit(self, entry_type: type, key: dict[str, str], changes: dict[str, Any],
              change: Change) -> tuple[Entry, Entry]:
-        """Change fields (not the key) of the entry with that key; returns it
-        (before, after), the same entry twice when nothing changed (no
-        version, no log entry). Raises EntryNotFound."""
+        """Change fields (not the key) of the entry with that key (as
+        remove's); returns it (before, after), the same entry twice when
+        nothing changed (no version, no log entry). Raises EntryNotFound."""
 
     @abstractmethod
     def head(self) -> LogEntry | None:

@@ -169,6 +169,40 @@ def test_an_edit_is_one_change_with_before_and_after(store):
         store.edit(BlockEntry, {"pattern": "+6281111111112", "scope": "global"}, {"source": "x"}, WHY)
 
 
+def test_every_list_edits_by_key_or_by_id_and_removes_by_id(store, reopen):
+    server = reopen()
+    approval = store.add(AllowlistEntry("A-1", "+6281234567890", "Siti", "", "LP-A"), WHY)
+    lawyer = store.add(PrivilegedEntry("+62215551234", "LBH"), WHY)
+    watched = store.add(WatchEntry("Siti Aminah", ("Bu Siti",)), WHY)
+    blocked = store.add(BlockEntry("+62809*", scope=Scope.parse("facility:LP-A")), WHY)
+    since = server.list_version()
+    edits = [(AllowlistEntry, {"inmate_id": "A-1", "facility_id": "LP-A", "number": "+6281234567890"},
+              {"name": "Siti Aminah", "relationship": "mother"}),
+             (PrivilegedEntry, {"id": lawyer.id}, {"name": "LBH Jakarta", "kind": PrivilegedKind.LEGAL_AID}),
+             (WatchEntry, {"id": watched.id}, {"aliases": ("Ibu Siti", "S. Aminah"), "category": Category.FRAUD,
+                                               "action": BlockAction.DENY}),
+             (BlockEntry, {"id": blocked.id}, {"source": "LP/B/9"})]
+    for entry_type, key, changes in edits:
+        before, after = store.edit(entry_type, key, changes, WHY)
+        assert {name: getattr(after, name) for name in changes} == changes and after.id == before.id
+    assert [e.aliases for e in reopen().entries(WatchEntry)] == [("Ibu Siti", "S. Aminah")]
+    [approved] = store.entries(AllowlistEntry)
+    assert (approved.name, approved.relationship, approved.id) == ("Siti Aminah", "mother", approval.id)
+    delta = server.read_changes(since, max_rows=100)
+    assert [(c.list, c.before is not None, c.after is not None) for c in delta.changes] == [
+        (t.LIST, True, True) for t, _, _ in edits]
+    assert delta.approvals["+6281234567890"] == (("A-1", "Siti Aminah"),)
+    assert store.remove(BlockEntry, {"id": blocked.id}, WHY).pattern == "+62809*"
+    assert store.remove(AllowlistEntry, {"id": approval.id}, WHY).name == "Siti Aminah"
+    assert list(store.entries(BlockEntry)) == list(store.entries(AllowlistEntry)) == []
+    assert [e.action for e in store.log()][-2:] == ["remove", "remove"]
+    with pytest.raises(EntryNotFound, match="^blocklist has no entry 99$"):
+        store.remove(BlockEntry, {"id": 99}, WHY)
+    with pytest.raises(EntryNotFound, match="^privileged has no entry 99$"):
+        store.edit(PrivilegedEntry, {"id": 99}, {"name": "x"}, WHY)
+    assert audit.verify(store).ok
+
+
 def test_changes_since_a_version_are_the_rows_changed_with_the_approvals_they_touch(store, reopen):
     server = reopen()
     store.add(AllowlistEntry("A-1", "+6281234567890", "Siti Aminah"), WHY)

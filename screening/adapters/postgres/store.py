@@ -290,14 +290,14 @@ class _Abandon(Exception):
 
 def _find(conn: psycopg.Connection, entry_type: type, key: dict[str, str]) -> Entry:
     columns = table_codec.columns(entry_type)
-    values = [key.get(column, "") for column in entry_type.KEY]
+    fields = table_codec.key_fields(entry_type, key)
+    values = [key.get(column, "") for column in fields]
     row = conn.execute(sql.SQL("SELECT {} FROM {} WHERE {}").format(
         _names(columns), sql.Identifier(entry_type.LIST),
-        sql.SQL(" AND ").join(sql.SQL("{} = %s").format(sql.Identifier(c)) for c in entry_type.KEY)),
+        sql.SQL(" AND ").join(sql.SQL("{} = %s").format(sql.Identifier(c)) for c in fields)),
         values).fetchone()
     if row is None:
-        shown = ", ".join(f"{c}={v!r}" for c, v in zip(entry_type.KEY, values) if v)
-        raise EntryNotFound(f"{entry_type.LIST} has no entry for {shown}")
+        raise EntryNotFound(table_codec.not_found(entry_type, fields, values))
     return table_codec.entry_of(entry_type, dict(zip(columns, row)))
 
 

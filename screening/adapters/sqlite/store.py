@@ -102,13 +102,13 @@ class SqliteStore(Store):
 
     def _find(self, conn: sqlite3.Connection, entry_type: type, key: dict[str, str]) -> Entry:
         table = entry_type.LIST
-        where = " AND ".join(f"{column} = ?" for column in entry_type.KEY)
-        values = [key.get(column, "") for column in entry_type.KEY]
+        fields = table_codec.key_fields(entry_type, key)
+        where = " AND ".join(f"{column} = ?" for column in fields)
+        values = [key.get(column, "") for column in fields]
         cursor = conn.execute(f"SELECT * FROM {table} WHERE {where}", values)
         row = cursor.fetchone()
         if row is None:
-            shown = ", ".join(f"{c}={v!r}" for c, v in zip(entry_type.KEY, values) if v)
-            raise EntryNotFound(f"{table} has no entry for {shown}")
+            raise EntryNotFound(table_codec.not_found(entry_type, fields, values))
         return _from_row(entry_type, cursor, row)
 
     def import_entries(self, entry_type: type, rows: Iterable[tuple[int, Entry, str]], change: Change,
