@@ -140,8 +140,11 @@ def _streaming(behaviour, method: _Method, streams_in: bool):
         code = grpc.StatusCode.UNKNOWN
         try:
             for message in behaviour(_counted(request, method) if streams_in else request, context):
-                yield message
+                # Counted when handed to gRPC: after the yield would wait for
+                # gRPC to ask for the next one, which a held-open stream
+                # (health Watch) may never do.
                 method.sent()
+                yield message
             # A stream that ended because its client left (health Watch does) was cancelled.
             code = context.code() or (grpc.StatusCode.OK if context.is_active() else grpc.StatusCode.CANCELLED)
         except GeneratorExit:
