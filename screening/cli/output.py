@@ -14,7 +14,8 @@ from screening.adapters.files.spreadsheet import neutralized
 FORMATS = ("table", "csv", "json")
 
 
-def print_rows(columns: Sequence[str], rows: list[dict], fmt: str, out: TextIO = sys.stdout) -> None:
+def print_rows(columns: Sequence[str], rows: list[dict], fmt: str, out: TextIO | None = None) -> None:
+    out = out or sys.stdout  # looked up now: a test (or a caller) may have replaced it since import
     if fmt == "json":
         json.dump(rows, out, ensure_ascii=False, indent=2, default=str)
         out.write("\n")
