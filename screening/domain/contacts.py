@@ -15,6 +15,7 @@ rule (README, "Contact consistency").
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -46,6 +47,7 @@ def _names_agree(a: str, b: str, threshold: float) -> bool:
     return name_similarity(a, b).score >= threshold or words_within(a, b) or words_within(b, a)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a count compares each name with several others
 def _named(name: str) -> str:
     """The name without the words of address it starts with: "Mama Siti" -> "Siti"."""
     return relationships.split_address(name)[1]
