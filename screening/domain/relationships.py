@@ -99,6 +99,7 @@ def _address(groups: list[dict], extent: dict[str, int]) -> dict[str, int]:
 _DATA = _load()
 KINDS: tuple[str, ...] = _DATA.kinds
 CODES: dict[str, int] = {kind: code for code, kind in enumerate(KINDS)}
+_STARTS = frozenset(phrase.split()[0] for phrase in _DATA.address)  # the first words of address phrases
 
 
 @functools.lru_cache(maxsize=4096)
@@ -146,6 +147,9 @@ def split_address(called: str) -> tuple[tuple[str, ...], str]:
 
 def _phrase_at(tokens: list[re.Match], i: int) -> tuple[str, int] | None:
     """(the address phrase starting at token i, its length in tokens), longest first."""
+    first = normalize_name(tokens[i][0])
+    if len(first) != 1 or first[0] not in _STARTS:
+        return None  # what most names start with: no phrase to try (the shared-number count reads every name)
     for length in range(min(_MAX_PHRASE, len(tokens) - i), 0, -1):
         words = [normalize_name(token[0]) for token in tokens[i:i + length]]
         if all(len(w) == 1 for w in words):

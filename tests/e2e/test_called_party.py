@@ -2,9 +2,11 @@
 `screening check`: watchlist, contact consistency, conflicting registrations."""
 
 import json
+import os
 
 import pytest
 
+from screening.cli.main import main
 from screening.v1 import screening_pb2 as pb
 
 pytestmark = pytest.mark.e2e
@@ -122,6 +124,42 @@ def test_conflicting_registrations_warn_and_count(lists, start_server):
     answer = check_json(lists, "A-1", MOTHER, "")
     assert "REASON_SHARED_NUMBER" in [f["reason"] for f in answer["findings"]]
 
+
+SHARED_MOTHER = "0812-4444-5555"
+
+
+def test_one_rule_for_the_same_person_from_registration_to_call(cli, capsys, monkeypatch):
+    """In-process (screening.cli.main), which is quicker than eight processes."""
+    for name in [k for k in os.environ if k.startswith("SCREENING_")]:
+        monkeypatch.delenv(name)
+
+    def screening(*args):
+        assert main([*args, "--database", str(cli.database)]) == 0, args
+        return capsys.readouterr()
+
+    def check(inmate, name):
+        return json.loads(screening("check", "--facility", "LP-A", "--inmate", inmate, "--number", SHARED_MOTHER,
+                                    "--name", name, "--json").out)
+
+    # Two brothers register their mother, one as "Ibu Siti", the other in full.
+    screening("allowlist", "add", "A-1", SHARED_MOTHER, "--name", "Ibu Siti", "--relationship", "ibu", "--reason", "r")
+    brother = screening("allowlist", "add", "A-2", SHARED_MOTHER, "--name", "Siti Aminah", "--reason", "r")
+    assert "not the same person" not in brother.err
+    for inmate in ("A-1", "A-2"):
+        answer = check(inmate, "Siti Aminah")
+        assert answer["decision"] == "DECISION_ALLOW", answer
+        assert [f["reason"] for f in answer["findings"]] == ["REASON_ALLOWLISTED"]
+    # Someone else entirely, on the same number: warned, and every call flagged.
+    other = screening("allowlist", "add", "A-3", SHARED_MOTHER, "--name", "Rina Wati", "--reason", "r")
+    assert ("warning: +6281244445555 is also registered by inmate A-2 as 'Siti Aminah', not the same person as "
+            "'Rina Wati'") in other.err
+    assert "as 'Ibu Siti', not the same person" in other.err
+    answer = check("A-2", "Siti Aminah")
+    assert answer["decision"] == "DECISION_REVIEW"
+    [shared] = [f for f in answer["findings"] if f["reason"] == "REASON_SHARED_NUMBER"]
+    assert shared["detail"] == "+6281244445555 is registered by 3 inmates under 2 different people's names"
+    # And the called party is checked against the caller's own registration, by the same rule.
+    assert "REASON_CONTACT_NAME_MISMATCH" in [f["reason"] for f in check("A-3", "Siti Aminah")["findings"]]
 
 def test_watchlist_add_list_remove_import(cli, tmp_path):
     cli("watchlist", "add", "Dr. Hendra Wijaya, S.H., M.H.", "--alias", "Hendra W.", "--alias", "Hendrawijaya",

@@ -26,7 +26,7 @@ PATTERNS = ("+62809*", "+6281234567??", "+6281234567800..+6281234567899", "+6281
 # Approved numbers: few, so one inmate approves one number several times.
 APPROVED = NUMBERS[:5] + NUMBERS[8:10]
 # "Aminah" is the same person as "Siti Aminah" and as "Aminah Rahayu", who
-# are not: the people counted depend on the order the names are read in.
+# are not: the people counted must not depend on the order the names are read in.
 CONTACTS = ("Siti Aminah", "Aminah", "Aminah Rahayu", "Ibu Siti Aminah", "Budi Santoso", "Rudi Hartono", "Dewi",
             "Dewi Lestari", "Mama", "")
 RELATIONSHIPS = ("mother", "kakak laki-laki", "", "friend", "ayah", "istri")

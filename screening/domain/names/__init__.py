@@ -24,7 +24,7 @@ cutoffs) and index (NameIndex).
 
 from screening.domain.names.index import Accept, NameIndex, NameQuery
 from screening.domain.names.normalize import normalize_name
-from screening.domain.names.rules import DEFAULT_DENY_THRESHOLD, DEFAULT_REVIEW_THRESHOLD
+from screening.domain.names.rules import DEFAULT_DENY_THRESHOLD, DEFAULT_REVIEW_THRESHOLD, SAME_PERSON_THRESHOLD
 from screening.domain.names.search import NameMatch
 from screening.domain.names.similarity import NameScore, name_similarity, words_within
 
@@ -34,6 +34,7 @@ from screening.domain.names.similarity import _MAX_PAIRINGS, _best_pairing  # no
 __all__ = [
     "DEFAULT_DENY_THRESHOLD",
     "DEFAULT_REVIEW_THRESHOLD",
+    "SAME_PERSON_THRESHOLD",
     "Accept",
     "NameIndex",
     "NameMatch",

@@ -45,6 +45,7 @@ class _Rules:
     evidence: float
     deny: float
     review: float
+    same_person: float
 
 
 def _rewrites(items: list[dict]) -> tuple[_Rewrite, ...]:
@@ -97,6 +98,7 @@ def _load_rules() -> _Rules:
         evidence=scoring["evidence"],
         deny=thresholds["deny"],
         review=thresholds["review"],
+        same_person=thresholds["same_person"],
     )
 
 
@@ -123,3 +125,4 @@ _RULES = _load_rules()
 DEFAULT_DENY_THRESHOLD: float = _RULES.deny
 _LIGHTEST = min(_RULES.initial_weight, 1.0, *_RULES.weights.values())  # the least a word weighs
 DEFAULT_REVIEW_THRESHOLD: float = _RULES.review
+SAME_PERSON_THRESHOLD: float = _RULES.same_person
