@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from screening.domain.entries import Entry
 from screening.domain.records import AUDIT_FIELDS, Record, fields_of, from_record, to_record
 from screening.domain.snapshots import ListRows
+from screening.service.ports import StoreError
 
 # Columns stored as text: how a value is written (imports write millions).
 _TEXT_COLUMNS = {
@@ -87,3 +88,35 @@ def writer(entry_type: type) -> Callable[[Entry], list]:
         return [value if to_text is None else to_text(value) for value, to_text in zip(fields(entry), writes)]
 
     return write
+
+
+def entries_where(entry_type: type, filters: dict, placeholder: str) -> tuple[str, list]:
+    """Store.entries' WHERE clause, in SQL both backends speak, and its
+    parameters: a value (str, int) is that column equal to it; a list,
+    tuple or set, any of them (IN; an empty one: no entry). Column names are checked against the list's;
+    values are only ever parameters."""
+    known = columns(entry_type)
+    conditions, values = [], []
+    for column, value in filters.items():
+        if column not in known:
+            raise StoreError(f"{entry_type.LIST} has no field {column!r}")
+        if not isinstance(value, (list, tuple, set, frozenset)):
+            conditions.append(f"{column} = {placeholder}")
+            values.append(value)
+        else:
+            value = list(value)
+            conditions.append(f"{column} IN ({', '.join([placeholder] * len(value))})" if value else "1 = 0")
+            values += value
+    return " AND ".join(conditions) or "1 = 1", values
+
+
+def ranges_covering_where(e164: str, placeholder: str) -> tuple[str, list]:
+    """Store.ranges_covering's WHERE clause and parameters: blocklist
+    ranges, stored as '+LOW..+HIGH' (domain.patterns, both ends as long as
+    the number), with LOW <= e164 <= HIGH. Of equal length and all digits
+    after the '+', the texts compare as the numbers do, so the database
+    checks each row itself and only the ranges that hold the number are read."""
+    n, p = len(e164), placeholder
+    return (f"length(pattern) = {p} AND substr(pattern, {p}, 2) = '..' "
+            f"AND substr(pattern, 1, {p}) <= {p} AND substr(pattern, {p}) >= {p}",
+            [2 * n + 2, n + 1, n, e164, n + 3, e164])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 
 import psycopg
@@ -20,7 +20,7 @@ from screening.adapters.postgres import change_log, connection, imports
 from screening.adapters.postgres.migrations import check_current, migrate, schema_version
 from screening.adapters.postgres.notifications import Listener
 from screening.domain.changelog import LogEntry
-from screening.domain.entries import Audit, Change, Entry
+from screening.domain.entries import Audit, BlockEntry, Change, Entry
 from screening.domain.records import Record, fields_of, to_record
 from screening.domain.snapshots import Delta, ListRows
 from screening.service.ports import AuditView, EntryExists, EntryNotFound, Store, StoreError
@@ -147,16 +147,21 @@ class PostgresStore(Store):
             return 0
         return added
 
-    def entries(self, entry_type: type, **filters: str) -> Iterator[Entry]:
+    def entries(self, entry_type: type, **filters: str | Collection[str]) -> Iterator[Entry]:
+        where, values = table_codec.entries_where(entry_type, filters, "%s")
+        return self._select(entry_type, where, values)
+
+    def ranges_covering(self, e164: str) -> Iterator[BlockEntry]:
+        where, values = table_codec.ranges_covering_where(e164, "%s")
+        return self._select(BlockEntry, where, values)
+
+    def _select(self, entry_type: type, where: str, values: list) -> Iterator[Entry]:
+        """`where`: SQL of table_codec's, columns checked, values parameters."""
         columns = table_codec.columns(entry_type)
-        for column in filters:
-            if column not in columns:
-                raise StoreError(f"{entry_type.LIST} has no field {column!r}")
-        where = sql.SQL(" AND ").join(sql.SQL("{} = %s").format(sql.Identifier(c)) for c in filters)
         query = sql.SQL("SELECT {} FROM {} WHERE {} ORDER BY id").format(
-            _names(columns), sql.Identifier(entry_type.LIST), where if filters else sql.SQL("TRUE"))
+            _names(columns), sql.Identifier(entry_type.LIST), sql.SQL(where))
         with self._connection(f"reading the {entry_type.LIST}") as conn:
-            rows = conn.execute(query, list(filters.values())).fetchall()
+            rows = conn.execute(query, values).fetchall()
         return iter([table_codec.entry_of(entry_type, dict(zip(columns, row))) for row in rows])
 
     def stream(self, entry_type: type) -> Iterator[Entry]:

@@ -8,7 +8,7 @@ import itertools
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from screening.adapters.sqlite import connection
 from screening.adapters.sqlite.migrations import Migration, bundled_migrations
 from screening.adapters.sqlite.upgrades import change_log_from_audit_log
 from screening.domain.changelog import LogEntry
-from screening.domain.entries import Audit, Change, Entry
+from screening.domain.entries import Audit, BlockEntry, Change, Entry
 from screening.domain.records import Record, fields_of, to_record
 from screening.domain.snapshots import Delta, ListRows
 from screening.service.ports import AuditView, EntryExists, EntryNotFound, Store, StoreError
@@ -145,14 +145,17 @@ class SqliteStore(Store):
             return 0
         return added
 
-    def entries(self, entry_type: type, **filters: str) -> Iterator[Entry]:
-        for column in filters:
-            if column not in table_codec.columns(entry_type):
-                raise StoreError(f"{entry_type.LIST} has no field {column!r}")
-        where = " AND ".join(f"{column} = ?" for column in filters) or "1 = 1"
+    def entries(self, entry_type: type, **filters: str | Collection[str]) -> Iterator[Entry]:
+        where, values = table_codec.entries_where(entry_type, filters, "?")
+        return self._select(entry_type, where, values)
+
+    def ranges_covering(self, e164: str) -> Iterator[BlockEntry]:
+        where, values = table_codec.ranges_covering_where(e164, "?")
+        return self._select(BlockEntry, where, values)
+
+    def _select(self, entry_type: type, where: str, values: list) -> Iterator[Entry]:
         with self._lock:
-            cursor = self._conn.execute(f"SELECT * FROM {entry_type.LIST} WHERE {where} ORDER BY id",
-                                        list(filters.values()))
+            cursor = self._conn.execute(f"SELECT * FROM {entry_type.LIST} WHERE {where} ORDER BY id", values)
             rows = cursor.fetchall()
             entries = [_from_row(entry_type, cursor, row) for row in rows]
         return iter(entries)
