@@ -9,9 +9,9 @@ from __future__ import annotations
 import functools
 import json
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 
-from screening.domain.entries import Entry
+from screening.domain.entries import BlockEntry, Entry
 from screening.domain.records import AUDIT_FIELDS, Record, fields_of, from_record, to_record
 from screening.domain.snapshots import ListRows
 from screening.service.ports import StoreError
@@ -120,3 +120,19 @@ def ranges_covering_where(e164: str, placeholder: str) -> tuple[str, list]:
     return (f"length(pattern) = {p} AND substr(pattern, {p}, 2) = '..' "
             f"AND substr(pattern, 1, {p}) <= {p} AND substr(pattern, {p}) >= {p}",
             [2 * n + 2, n + 1, n, e164, n + 3, e164])
+
+
+class FilteredReads:
+    """Store.entries and Store.ranges_covering for both SQL backends: the
+    WHERE clauses above, in the backend's placeholder, run by its _select."""
+
+    PLACEHOLDER: str  # "?" or "%s"
+
+    def _select(self, entry_type: type, where: str, values: list) -> Iterator[Entry]:
+        raise NotImplementedError
+
+    def entries(self, entry_type: type, **filters: str | Collection[str]) -> Iterator[Entry]:
+        return self._select(entry_type, *entries_where(entry_type, filters, self.PLACEHOLDER))
+
+    def ranges_covering(self, e164: str) -> Iterator[BlockEntry]:
+        return self._select(BlockEntry, *ranges_covering_where(e164, self.PLACEHOLDER))

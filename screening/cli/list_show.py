@@ -62,12 +62,14 @@ def _list(args, settings: Settings) -> None:
     query = list_queries.ListQuery(**asked, limit=args.limit)
     with stores.reading(settings) as store:
         listing = list_queries.find(store, settings.policies(), args.entry_type, query)
-    print_rows(LISTING[args.entry_type.LIST], [_row(entry) for entry in listing.entries], args.format, sys.stdout)
+    rows = [_row(entry) for entry in listing.entries]
+    print_rows(LISTING[args.entry_type.LIST], rows, args.format, sys.stdout)  # the stdout of now: capsys
     if len(listing.entries) < listing.total:
         print(f"screening: showing {len(listing.entries):,} of {listing.total:,} entries (--limit {args.limit})",
               file=sys.stderr)
     if listing.expired and not query.expired:
-        print(f"screening: note: {listing.expired:,} of these entries have expired and no longer match calls "
+        have = "has" if listing.expired == 1 else "have"
+        print(f"screening: note: {listing.expired:,} of these entries {have} expired and no longer match calls "
               f"(--expired lists only those)", file=sys.stderr)
 
 

@@ -85,7 +85,7 @@ def test_expired_entries_are_listed_with_a_note_and_alone_with_expired(run, data
     _seed(run, database)
     status, out, err = run(database, "blocklist", "list")
     assert status == 0 and EXPIRED in out
-    assert err == ("screening: note: 1 of these entries have expired and no longer match calls "
+    assert err == ("screening: note: 1 of these entries has expired and no longer match calls "
                    "(--expired lists only those)\n")
     assert _patterns(run, database, "--expired") == [EXPIRED]
     assert _patterns(run, database, "--number", EXPIRED) == [EXPIRED]

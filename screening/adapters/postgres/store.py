@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import weakref
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 
 import psycopg
@@ -20,7 +20,7 @@ from screening.adapters.postgres import change_log, connection, imports
 from screening.adapters.postgres.migrations import check_current, migrate, schema_version
 from screening.adapters.postgres.notifications import Listener
 from screening.domain.changelog import LogEntry
-from screening.domain.entries import Audit, BlockEntry, Change, Entry
+from screening.domain.entries import Audit, Change, Entry
 from screening.domain.records import Record, fields_of, to_record
 from screening.domain.snapshots import Delta, ListRows
 from screening.service.ports import AuditView, EntryExists, EntryNotFound, Store, StoreError
@@ -37,7 +37,9 @@ _POOL_TIMEOUT = 5.0
 _FETCH = 10_000
 
 
-class PostgresStore(Store):
+class PostgresStore(table_codec.FilteredReads, Store):
+    PLACEHOLDER = "%s"
+
     def __init__(self, url: str, mode: str = "rwc", audit_key: bytes | None = None):
         """mode: "rwc" creates the lists' tables in an empty schema and
         upgrades an older one; "rw" only upgrades (a mistyped database must
@@ -146,14 +148,6 @@ class PostgresStore(Store):
         except _Abandon:
             return 0
         return added
-
-    def entries(self, entry_type: type, **filters: str | Collection[str]) -> Iterator[Entry]:
-        where, values = table_codec.entries_where(entry_type, filters, "%s")
-        return self._select(entry_type, where, values)
-
-    def ranges_covering(self, e164: str) -> Iterator[BlockEntry]:
-        where, values = table_codec.ranges_covering_where(e164, "%s")
-        return self._select(BlockEntry, where, values)
 
     def _select(self, entry_type: type, where: str, values: list) -> Iterator[Entry]:
         """`where`: SQL of table_codec's, columns checked, values parameters."""

@@ -8,7 +8,7 @@ import itertools
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from screening.adapters.sqlite import connection
 from screening.adapters.sqlite.migrations import Migration, bundled_migrations
 from screening.adapters.sqlite.upgrades import change_log_from_audit_log
 from screening.domain.changelog import LogEntry
-from screening.domain.entries import Audit, BlockEntry, Change, Entry
+from screening.domain.entries import Audit, Change, Entry
 from screening.domain.records import Record, fields_of, to_record
 from screening.domain.snapshots import Delta, ListRows
 from screening.service.ports import AuditView, EntryExists, EntryNotFound, Store, StoreError
@@ -33,7 +33,9 @@ _IMPORT_BATCH = 5_000
 _IMPORT_CACHE_KIB = 32 * 1024
 
 
-class SqliteStore(Store):
+class SqliteStore(table_codec.FilteredReads, Store):
+    PLACEHOLDER = "?"
+
     def __init__(self, path: str | os.PathLike, migrations: list[Migration] | None = None, *, mode: str = "rwc",
                  audit_key: bytes | None = None):
         """mode: "rwc" creates the file (owner-only) when missing, "rw" never
@@ -144,14 +146,6 @@ class SqliteStore(Store):
         except _Abandon:
             return 0
         return added
-
-    def entries(self, entry_type: type, **filters: str | Collection[str]) -> Iterator[Entry]:
-        where, values = table_codec.entries_where(entry_type, filters, "?")
-        return self._select(entry_type, where, values)
-
-    def ranges_covering(self, e164: str) -> Iterator[BlockEntry]:
-        where, values = table_codec.ranges_covering_where(e164, "?")
-        return self._select(BlockEntry, where, values)
 
     def _select(self, entry_type: type, where: str, values: list) -> Iterator[Entry]:
         with self._lock:
