@@ -93,8 +93,8 @@ def writer(entry_type: type) -> Callable[[Entry], list]:
 def entries_where(entry_type: type, filters: dict, placeholder: str) -> tuple[str, list]:
     """Store.entries' WHERE clause, in SQL both backends speak, and its
     parameters: a value (str, int) is that column equal to it; a list,
-    tuple or set, any of them (IN; an empty one: no entry). Column names are checked against the list's;
-    values are only ever parameters."""
+    tuple or set, any of them (IN; an empty one: no entry). Column names
+    are checked against the list's; values are only ever parameters."""
     known = columns(entry_type)
     conditions, values = [], []
     for column, value in filters.items():

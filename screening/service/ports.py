@@ -147,8 +147,8 @@ class Store(_Closing):
     @abstractmethod
     def entries(self, entry_type: type, **filters: str | Collection[str]) -> Iterator[Entry]:
         """Entries of one list, oldest first, optionally filtered by fields as
-        the table stores them: a str, the field equal to it; a collection,
-        equal to any of them (an empty one: no entry). StoreError names a
+        the table stores them: a value, the field equal to it; a list, tuple
+        or set, equal to any of them (an empty one: no entry). StoreError names a
         field the list does not have."""
 
     @abstractmethod
