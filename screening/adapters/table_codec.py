@@ -9,11 +9,12 @@ from __future__ import annotations
 import functools
 import json
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 
-from screening.domain.entries import Entry
+from screening.domain.entries import BlockEntry, Entry
 from screening.domain.records import AUDIT_FIELDS, Record, fields_of, from_record, to_record
 from screening.domain.snapshots import ListRows
+from screening.service.ports import StoreError
 
 # Columns stored as text: how a value is written (imports write millions).
 _TEXT_COLUMNS = {
@@ -101,3 +102,51 @@ def not_found(entry_type: type, fields: tuple[str, ...], values: list) -> str:
         return f"{entry_type.LIST} has no entry {values[0]}"
     shown = ", ".join(f"{c}={v!r}" for c, v in zip(fields, values) if v)
     return f"{entry_type.LIST} has no entry for {shown}"
+
+
+def entries_where(entry_type: type, filters: dict, placeholder: str) -> tuple[str, list]:
+    """Store.entries' WHERE clause, in SQL both backends speak, and its
+    parameters: a value (str, int) is that column equal to it; a list,
+    tuple or set, any of them (IN; an empty one: no entry). Column names
+    are checked against the list's; values are only ever parameters."""
+    known = columns(entry_type)
+    conditions, values = [], []
+    for column, value in filters.items():
+        if column not in known:
+            raise StoreError(f"{entry_type.LIST} has no field {column!r}")
+        if not isinstance(value, (list, tuple, set, frozenset)):
+            conditions.append(f"{column} = {placeholder}")
+            values.append(value)
+        else:
+            value = list(value)
+            conditions.append(f"{column} IN ({', '.join([placeholder] * len(value))})" if value else "1 = 0")
+            values += value
+    return " AND ".join(conditions) or "1 = 1", values
+
+
+def ranges_covering_where(e164: str, placeholder: str) -> tuple[str, list]:
+    """Store.ranges_covering's WHERE clause and parameters: blocklist
+    ranges, stored as '+LOW..+HIGH' (domain.patterns, both ends as long as
+    the number), with LOW <= e164 <= HIGH. Of equal length and all digits
+    after the '+', the texts compare as the numbers do, so the database
+    checks each row itself and only the ranges that hold the number are read."""
+    n, p = len(e164), placeholder
+    return (f"length(pattern) = {p} AND substr(pattern, {p}, 2) = '..' "
+            f"AND substr(pattern, 1, {p}) <= {p} AND substr(pattern, {p}) >= {p}",
+            [2 * n + 2, n + 1, n, e164, n + 3, e164])
+
+
+class FilteredReads:
+    """Store.entries and Store.ranges_covering for both SQL backends: the
+    WHERE clauses above, in the backend's placeholder, run by its _select."""
+
+    PLACEHOLDER: str  # "?" or "%s"
+
+    def _select(self, entry_type: type, where: str, values: list) -> Iterator[Entry]:
+        raise NotImplementedError
+
+    def entries(self, entry_type: type, **filters: str | Collection[str]) -> Iterator[Entry]:
+        return self._select(entry_type, *entries_where(entry_type, filters, self.PLACEHOLDER))
+
+    def ranges_covering(self, e164: str) -> Iterator[BlockEntry]:
+        return self._select(BlockEntry, *ranges_covering_where(e164, self.PLACEHOLDER))

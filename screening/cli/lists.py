@@ -11,15 +11,11 @@ the call and the line. One handler, `_change`, runs them all.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
-from screening.adapters.files.columns import LISTING
-from screening.cli import stores
-from screening.cli.output import print_rows
+from screening.cli import list_show, stores
 from screening.cli.parser import Parents, change_of, group
 from screening.config import Settings
 from screening.domain.blocklist import Category
@@ -46,8 +42,7 @@ def arg(*flags: str, **options) -> Argument:
 class ListSpec:
     entry_type: type
     help: str  # of `screening LIST`
-    list_help: str  # of `screening LIST list`
-    filters: dict[str, Argument] = dataclasses.field(default_factory=dict)  # of `LIST list`: field -> flag
+    list_help: str  # of `screening LIST list` (its filters: cli.list_show)
 
 
 @dataclass(frozen=True)
@@ -60,8 +55,7 @@ class ChangeCommand:
 
 
 LISTS = {
-    "allowlist": ListSpec(AllowlistEntry, "per-inmate approved numbers", "show approved numbers",
-                          {"inmate_id": arg("--inmate"), "facility_id": arg("--facility")}),
+    "allowlist": ListSpec(AllowlistEntry, "per-inmate approved numbers", "show approved numbers"),
     "privileged": ListSpec(PrivilegedEntry, "lawyers, legal aid, embassies: allowed, never recorded",
                            "show privileged numbers"),
     "blocklist": ListSpec(BlockEntry, "numbers and patterns no inmate may call", "show blocked numbers"),
@@ -223,9 +217,7 @@ def register(commands: argparse._SubParsersAction, parents: Parents) -> dict[str
             parser = actions[name].add_parser(action, parents=[parents.common, parents.change], help=command.help)
             _add_arguments(parser, command.arguments)
             parser.set_defaults(run=_change, change_command=command)
-        show = actions[name].add_parser("list", parents=[parents.common, parents.listing], help=kind.list_help)
-        filters = {column: show.add_argument(*a.flags, **a.options).dest for column, a in kind.filters.items()}
-        show.set_defaults(run=_list, entry_type=kind.entry_type, filters=filters)
+        list_show.register(actions[name], name, kind.entry_type, kind.list_help, parents)
     return actions
 
 
@@ -255,30 +247,3 @@ def _edited(command: ChangeCommand, edit: list_edits.Edit) -> None:
     for warning in edit.warnings:
         print(f"screening: warning: {warning}", file=sys.stderr)
 
-
-def _list(args, settings: Settings) -> None:
-    filters = {column: getattr(args, dest) for column, dest in args.filters.items() if getattr(args, dest) is not None}
-    with stores.reading(settings) as store:
-        rows = [_row(entry) for entry in store.entries(args.entry_type, **filters)]
-    print_rows(LISTING[args.entry_type.LIST], rows, args.format)
-
-
-def _row(entry) -> dict:
-    row = {}
-    for f in dataclasses.fields(entry):
-        value = getattr(entry, f.name)
-        if f.name == "audit":
-            row["created_at"] = value.created_at.isoformat(timespec="seconds") if value.created_at else ""
-            row["created_by"] = value.created_by
-            row["reason"] = value.reason
-        elif f.name == "expires_at" and value is not None:
-            row[f.name] = list_changes.shown_expiry(value)  # the date given, not the next midnight
-        elif isinstance(value, datetime):
-            row[f.name] = value.isoformat(timespec="seconds")
-        elif value is None:
-            row[f.name] = ""
-        elif isinstance(value, tuple):
-            row[f.name] = "|".join(value)
-        else:
-            row[f.name] = value.label if hasattr(value, "label") else str(value) if f.name == "scope" else value
-    return row

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 from screening.domain.behaviour import Attempt
 from screening.domain.changelog import LogEntry
-from screening.domain.entries import Change, Entry
+from screening.domain.entries import BlockEntry, Change, Entry
 from screening.domain.lists import ListSnapshot
 from screening.domain.model import ScreenRequest, Screening
 from screening.domain.records import Record
@@ -146,8 +146,17 @@ class Store(_Closing):
         was."""
 
     @abstractmethod
-    def entries(self, entry_type: type, **filters: str) -> Iterator[Entry]:
-        """Entries of one list, oldest first, optionally filtered by equal fields."""
+    def entries(self, entry_type: type, **filters: str | Collection[str]) -> Iterator[Entry]:
+        """Entries of one list, oldest first, optionally filtered by fields as
+        the table stores them: a value, the field equal to it; a list, tuple
+        or set, equal to any of them (an empty one: no entry). StoreError names a
+        field the list does not have."""
+
+    @abstractmethod
+    def ranges_covering(self, e164: str) -> Iterator[BlockEntry]:
+        """The blocklist's ranges (+LOW..+HIGH) that hold this number, oldest
+        first, found by the database: what `blocklist list --number` needs
+        that no equal field gives (service.list_queries)."""
 
     @abstractmethod
     def stream(self, entry_type: type) -> Iterator[Entry]:

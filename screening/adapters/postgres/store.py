@@ -37,7 +37,9 @@ _POOL_TIMEOUT = 5.0
 _FETCH = 10_000
 
 
-class PostgresStore(Store):
+class PostgresStore(table_codec.FilteredReads, Store):
+    PLACEHOLDER = "%s"
+
     def __init__(self, url: str, mode: str = "rwc", audit_key: bytes | None = None):
         """mode: "rwc" creates the lists' tables in an empty schema and
         upgrades an older one; "rw" only upgrades (a mistyped database must
@@ -147,16 +149,13 @@ class PostgresStore(Store):
             return 0
         return added
 
-    def entries(self, entry_type: type, **filters: str) -> Iterator[Entry]:
+    def _select(self, entry_type: type, where: str, values: list) -> Iterator[Entry]:
+        """`where`: SQL of table_codec's, columns checked, values parameters."""
         columns = table_codec.columns(entry_type)
-        for column in filters:
-            if column not in columns:
-                raise StoreError(f"{entry_type.LIST} has no field {column!r}")
-        where = sql.SQL(" AND ").join(sql.SQL("{} = %s").format(sql.Identifier(c)) for c in filters)
         query = sql.SQL("SELECT {} FROM {} WHERE {} ORDER BY id").format(
-            _names(columns), sql.Identifier(entry_type.LIST), where if filters else sql.SQL("TRUE"))
+            _names(columns), sql.Identifier(entry_type.LIST), sql.SQL(where))
         with self._connection(f"reading the {entry_type.LIST}") as conn:
-            rows = conn.execute(query, list(filters.values())).fetchall()
+            rows = conn.execute(query, values).fetchall()
         return iter([table_codec.entry_of(entry_type, dict(zip(columns, row))) for row in rows])
 
     def stream(self, entry_type: type) -> Iterator[Entry]:

@@ -33,7 +33,9 @@ _IMPORT_BATCH = 5_000
 _IMPORT_CACHE_KIB = 32 * 1024
 
 
-class SqliteStore(Store):
+class SqliteStore(table_codec.FilteredReads, Store):
+    PLACEHOLDER = "?"
+
     def __init__(self, path: str | os.PathLike, migrations: list[Migration] | None = None, *, mode: str = "rwc",
                  audit_key: bytes | None = None):
         """mode: "rwc" creates the file (owner-only) when missing, "rw" never
@@ -145,14 +147,9 @@ class SqliteStore(Store):
             return 0
         return added
 
-    def entries(self, entry_type: type, **filters: str) -> Iterator[Entry]:
-        for column in filters:
-            if column not in table_codec.columns(entry_type):
-                raise StoreError(f"{entry_type.LIST} has no field {column!r}")
-        where = " AND ".join(f"{column} = ?" for column in filters) or "1 = 1"
+    def _select(self, entry_type: type, where: str, values: list) -> Iterator[Entry]:
         with self._lock:
-            cursor = self._conn.execute(f"SELECT * FROM {entry_type.LIST} WHERE {where} ORDER BY id",
-                                        list(filters.values()))
+            cursor = self._conn.execute(f"SELECT * FROM {entry_type.LIST} WHERE {where} ORDER BY id", values)
             rows = cursor.fetchall()
             entries = [_from_row(entry_type, cursor, row) for row in rows]
         return iter(entries)
