@@ -67,6 +67,7 @@ class Settings:
 
 
 _SCALARS = {f.name: f for f in fields(Settings) if f.name not in ("policy", "facilities", "config_file")}
+_ADDRESSES = ("listen", "metrics_listen")  # HOST:PORT ("" turns metrics off)
 _CHOICES = {"log_level": ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "log_format": ("", "json", "text")}
 
 
@@ -160,6 +161,8 @@ def _coerce(key: str, value: Any) -> Any:
         choices = _CHOICES.get(key)
         if choices and value.upper() not in map(str.upper, choices):
             raise ConfigError(f"{key}: expected one of {', '.join(c for c in choices if c)}, got {value!r}")
+        if key in _ADDRESSES and value:
+            _check_address(key, value)
         return value.lower() if key == "log_format" else value
     if kind == "int":
         return _integer(key, value, minimum=0 if key == "decision_retention_days" else 1)
@@ -172,6 +175,16 @@ def _coerce(key: str, value: Any) -> Any:
             raise ConfigError(f"{key}: must be greater than 0, got {value!r}")
         return number
     raise AssertionError(kind)
+
+
+def _check_address(key: str, value: str) -> None:
+    """HOST:PORT with a port that exists: gRPC would quietly take 70000 as
+    4464 (70000 - 65536), and the metrics server would fail on it."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not (port.isascii() and port.isdigit()):
+        raise ConfigError(f"{key}: {value!r} is not HOST:PORT")
+    if int(port) > 65535:
+        raise ConfigError(f"{key}: port {int(port)} in {value!r} is out of range (0-65535)")
 
 
 def _integer(key: str, value: Any, minimum: int = 1) -> int:

@@ -118,3 +118,38 @@ def test_help_appends_the_defaults_and_keeps_the_written_ones(capfd):
     assert "(default: )" not in text and "SUPPRESS" not in text
     _, out, _ = run(capfd, "--help")
     assert "2 a usage error" in " ".join(out.split())
+
+
+def test_a_port_out_of_range_is_refused_naming_the_setting(capfd, tmp_path):
+    database = tmp_path / "screening.db"
+    config = tmp_path / "screening.toml"
+    config.write_text('listen = "x:99999"\n')
+    for args, says in [
+        (["--listen", "127.0.0.1:70000"], "listen: port 70000 in '127.0.0.1:70000' is out of range (0-65535)"),
+        (["--metrics-listen", "127.0.0.1:99999"],
+         "metrics_listen: port 99999 in '127.0.0.1:99999' is out of range (0-65535)"),
+        (["--config", str(config)], "listen: port 99999 in 'x:99999' is out of range (0-65535)"),
+    ]:
+        assert run(capfd, "serve", "--database", str(database), *args) == (1, "", f"screening: error: {says}\n")
+    assert not database.exists()  # refused before anything was opened
+
+
+def test_a_port_in_use_is_one_line_naming_the_address(cli):
+    """Another process holds the port: `serve` says so in one line, exit 1,
+    no traceback and no log line of gRPC's own."""
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import socket, sys\ns = socket.socket()\ns.bind(('127.0.0.1', 0))\ns.listen()\n"
+                               "print(s.getsockname()[1], flush=True)\nsys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(holder.stdout.readline())
+        for args in (["--listen", f"127.0.0.1:{port}", "--metrics-listen", ""],
+                     ["--listen", "127.0.0.1:0", "--metrics-listen", f"127.0.0.1:{port}"]):
+            result = cli("serve", *args, check=False)
+            assert (result.returncode, result.stderr) == (
+                1, f"screening: error: cannot listen on 127.0.0.1:{port}: address in use\n")
+    finally:
+        holder.communicate("")

@@ -57,6 +57,9 @@ def test_policy_booleans_from_environment():
     ("workers = 0", "workers: must be at least 1"),
     ('reload_interval = "soon"', "reload_interval: expected a number"),
     ("listen = 50051", "listen: expected a string"),
+    # gRPC would take 99999 as 34463 (99999 - 65536): refused, not wrapped.
+    ('listen = "x:99999"', r"listen: port 99999 in 'x:99999' is out of range \(0-65535\)"),
+    ('metrics_listen = "9464"', "metrics_listen: '9464' is not HOST:PORT"),
     ("[policy]\nregion = 'ZZ'", "'ZZ' is not an ISO 3166 region"),
     ("this is not toml", "is not valid TOML"),
     ("decision_retention_days = -1", "decision_retention_days: must be at least 0"),
