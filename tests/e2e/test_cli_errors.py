@@ -153,3 +153,16 @@ def test_a_port_in_use_is_one_line_naming_the_address(cli):
                 1, f"screening: error: cannot listen on 127.0.0.1:{port}: address in use\n")
     finally:
         holder.communicate("")
+
+
+def test_config_errors_name_the_file_the_table_and_the_variable(cli, capfd, tmp_path, monkeypatch):
+    config = tmp_path / "screening.toml"
+    config.write_text('[facilities.LP-CIPINANG]\ncalling_hours = { sessions = ["08:00-12:00", "17-16"] }\n')
+    listed = ["allowlist", "list", "--database", str(cli.database)]
+    assert run(capfd, *listed, "--config", str(config)) == (1, "", (
+        f"screening: error: {config}: [facilities.LP-CIPINANG] calling_hours.sessions: '17-16' is not "
+        "HH:MM-HH:MM with the start before the end\n"))
+    monkeypatch.setenv("SCREENING_POLICY_REQUIRE_ALLOWLISTED", "false")
+    assert run(capfd, *listed) == (1, "", (
+        "screening: error: SCREENING_POLICY_REQUIRE_ALLOWLISTED is not a policy setting "
+        "(did you mean SCREENING_POLICY_REQUIRE_ALLOWLIST?)\n"))
