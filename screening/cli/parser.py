@@ -55,6 +55,7 @@ def _store_options(parser: argparse.ArgumentParser, default) -> None:
 def group(commands: argparse._SubParsersAction, name: str, help_text: str) -> argparse._SubParsersAction:
     """A command made of actions, `screening NAME ACTION`; returns what the actions are added to."""
     parser = commands.add_parser(name, help=help_text)
+    _store_options(parser, default=argparse.SUPPRESS)  # `screening allowlist --database X list` too
     return parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
 

@@ -81,6 +81,9 @@ def test_database_and_config_go_before_or_after_the_command(cli, capfd, tmp_path
     assert code == 1 and err.startswith(duplicate)
     assert run(capfd, "--database", str(other), "--config", "x.toml", *add, "--database", str(cli.database),
                "--config", str(config))[:2] == (0, approved)
+    # And between the group and its action.
+    code, _, err = run(capfd, "allowlist", "--database", str(other), *add[1:], "--config", str(config))
+    assert code == 1 and err.startswith(duplicate)
 
 
 def _walk(parser: argparse.ArgumentParser):
