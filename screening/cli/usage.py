@@ -34,8 +34,9 @@ class Parser(argparse.ArgumentParser):
     def parse_known_args(self, args=None, namespace=None):
         self._arguments = list(sys.argv[1:] if args is None else args)
         namespace, extras = super().parse_known_args(args, namespace)
-        if extras and not self._commands():
-            # A command (not a group of them) names its own strays, by its own name.
+        if extras:
+            # Each parser names its own strays, by its own name (a command's
+            # never reach its group: it stops here first).
             self.error(f"unrecognized arguments: {' '.join(extras)}")
         return namespace, extras
 
@@ -52,24 +53,33 @@ class Parser(argparse.ArgumentParser):
     def _unknown_option(self) -> str:
         """'unknown option --reson (did you mean --reason?)' for the first
         option given to this parser that it does not have, else ''."""
-        known = list(self._option_string_actions)
         commands = self._commands()
+        value_follows = False
         for argument in self._arguments:
+            if value_follows:
+                value_follows = False
+                continue
             if argument == "--" or argument in commands:
                 break  # what follows is a value, or the subcommand's to judge
             option = argument.split("=", 1)[0]
-            if not _OPTION.match(option) or self._is_known(option, known):
+            if not _OPTION.match(option):
+                if commands:
+                    break  # where the command should be: the rest is its, the error argparse's
                 continue
-            close = difflib.get_close_matches(option, known, n=1, cutoff=0.6)
-            return f"unknown option {option}" + (f" (did you mean {close[0]}?)" if close else "")
+            action = self._known(option)
+            if action is None:
+                close = difflib.get_close_matches(option, list(self._option_string_actions), n=1, cutoff=0.6)
+                return f"unknown option {option}" + (f" (did you mean {close[0]}?)" if close else "")
+            value_follows = "=" not in argument and action.nargs is None
         return ""
 
-    def _is_known(self, option: str, known: list[str]) -> bool:
-        if option in known:
-            return True
-        # A unique abbreviation (--reas for --reason) is argparse's to accept;
-        # an ambiguous one is argparse's to report.
-        return self.allow_abbrev and option.startswith("--") and any(k.startswith(option) for k in known)
+    def _known(self, option: str) -> argparse.Action | None:
+        if option in self._option_string_actions:
+            return self._option_string_actions[option]
+        # A unique abbreviation (--reas for --reason) is argparse's to accept.
+        matches = [a for k, a in self._option_string_actions.items() if self.allow_abbrev and option.startswith("--")
+                   and k.startswith(option)]
+        return matches[0] if len(set(matches)) == 1 else (argparse.Action([], "") if matches else None)
 
 
 class DefaultsFormatter(argparse.HelpFormatter):

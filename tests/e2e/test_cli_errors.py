@@ -42,6 +42,9 @@ def run(capfd, *args) -> tuple[int, str, str]:
     (["allowlist", "add", "A-1", "0812-3456-7890", "--name", "x", "--reason=y", "--facilty", "F"],
      "screening allowlist add: error: unknown option --facilty (did you mean --facility?)"),
     (["allowlist", "list", "--zzz"], "screening allowlist list: error: unknown option --zzz"),
+    (["allowlist", "--zzz", "list"], "screening allowlist: error: unknown option --zzz"),
+    (["allowlist", "lst", "--zzz"],  # the first mistake: the action
+     "screening allowlist: error: argument ACTION: invalid choice: 'lst' (choose from 'add', 'remove', ..."),
     (["--databse", "x.db", "allowlist", "list"],
      "screening: error: unknown option --databse (did you mean --database?)"),
     (["allowlist", "add", "A-1", "0812-3456-7890", "--name", "x"],
@@ -56,7 +59,8 @@ def run(capfd, *args) -> tuple[int, str, str]:
 ])
 def test_usage_errors_are_one_line_and_exit_2(cli, capfd, args, says):
     code, out, err = run(capfd, *args, "--database", str(cli.database))
-    assert (code, out, err) == (2, "", says + "\n")
+    assert (code, out, err.count("\n"), err.endswith("\n")) == (2, "", 1, True)  # one line
+    assert err.startswith(says[:-3]) if says.endswith("...") else err == says + "\n"
     assert json.loads(cli("audit", "--format", "json").stdout) == []  # nothing changed
 
 
