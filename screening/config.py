@@ -3,14 +3,16 @@ file over defaults. The README's "Configuration" section lists every key."""
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from screening.domain.policy import PolicySet, build_policy_set, default_settings
+from screening.domain.policy import PolicyError, PolicySet, build_policy_set, default_settings
 
 ENV_PREFIX = "SCREENING_"
 
@@ -62,11 +64,23 @@ class Settings:
     def policies(self) -> PolicySet:
         try:
             return build_policy_set(self.policy, self.facilities)
+        except PolicyError as error:
+            raise policy_error(error, self.config_file) from None
         except ValueError as error:
             raise ConfigError(str(error)) from None
 
 
+def policy_error(error: PolicyError, config_file: str, from_environment=()) -> ConfigError:
+    """The error, saying where its setting came from: the environment
+    variable (`from_environment`: the [policy] keys SCREENING_POLICY_* set),
+    else the config file."""
+    if error.table == "policy" and error.key in from_environment:
+        return ConfigError(f"{ENV_PREFIX}POLICY_{error.key.upper()}{str(error)[len(f'[policy] {error.key}'):]}")
+    return ConfigError(f"{config_file}: {error}" if config_file else str(error))
+
+
 _SCALARS = {f.name: f for f in fields(Settings) if f.name not in ("policy", "facilities", "config_file")}
+_ADDRESSES = ("listen", "metrics_listen")  # HOST:PORT ("" turns metrics off)
 _CHOICES = {"log_level": ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "log_format": ("", "json", "text")}
 
 
@@ -80,11 +94,15 @@ def load_settings(config_file: str | None = None, environ: Mapping[str, str] | N
     if config_file:
         values.update(_read_file(config_file))
     values.update(_from_environment(environ))
+    from_environment = tuple(values.get("policy_env", {}))
     if "policy" in values or "policy_env" in values:
         values["policy"] = {**values.get("policy", {}), **values.pop("policy_env", {})}
     values.update({k: v for k, v in flags.items() if v is not None})
     settings = Settings(**{k: _coerce(k, v) for k, v in values.items()}, config_file=config_file or "")
-    policies = settings.policies()  # fail now, naming the bad key, rather than on first use
+    try:  # fail now, naming the bad key and where it came from, rather than on first use
+        policies = build_policy_set(settings.policy, settings.facilities)
+    except PolicyError as error:
+        raise policy_error(error, settings.config_file, from_environment) from None
     if settings.decision_retention_days:
         check_retention("decision_retention_days", settings.decision_retention_days, policies)
     if bool(settings.tls_cert) != bool(settings.tls_key):
@@ -125,18 +143,38 @@ def _read_file(path: str) -> dict[str, Any]:
 
 def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    policy_keys = {k for k, v in default_settings().items() if not isinstance(v, dict)}
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG":
             continue
         key = name[len(ENV_PREFIX):].lower()
         if key in _SCALARS:
             values[key] = value
-        elif key.startswith("policy_") and key[len("policy_"):] in policy_keys:
+        elif key.startswith("policy_") and not _KUBERNETES.search(name):
+            _check_policy_variable(name, key[len("policy_"):])
             values.setdefault("policy_env", {})[key[len("policy_"):]] = _policy_value(name, key, value)
         # Anything else is ignored: Kubernetes sets SCREENING_PORT,
         # SCREENING_SERVICE_HOST, ... for a service named "screening".
     return values
+
+
+# What Kubernetes sets for a service (here one named "screening-policy..."):
+# not a policy setting, and no reason to refuse to start.
+_KUBERNETES = re.compile(r"_(SERVICE_HOST|SERVICE_PORT(_\w+)?|PORT(_\d+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)?)$")
+
+
+def _check_policy_variable(name: str, key: str) -> None:
+    """An unknown SCREENING_POLICY_* is an error, as an unknown key in the
+    file is: a typo must not leave the default silently in force."""
+    defaults = default_settings()
+    if key in defaults and isinstance(defaults[key], dict):
+        raise ConfigError(f"{name}: [policy] {key} is a table; set it in the config file")
+    if key in defaults:
+        return
+    scalars = [k for k, v in defaults.items() if not isinstance(v, dict)]
+    close = difflib.get_close_matches(key, scalars, n=1)
+    hint = f"did you mean {ENV_PREFIX}POLICY_{close[0].upper()}?" if close else \
+        "known: " + ", ".join(f"{ENV_PREFIX}POLICY_{k.upper()}" for k in scalars)
+    raise ConfigError(f"{name} is not a policy setting ({hint})")
 
 
 def _policy_value(name: str, key: str, value: str) -> Any:
@@ -160,6 +198,8 @@ def _coerce(key: str, value: Any) -> Any:
         choices = _CHOICES.get(key)
         if choices and value.upper() not in map(str.upper, choices):
             raise ConfigError(f"{key}: expected one of {', '.join(c for c in choices if c)}, got {value!r}")
+        if key in _ADDRESSES and value:
+            _check_address(key, value)
         return value.lower() if key == "log_format" else value
     if kind == "int":
         return _integer(key, value, minimum=0 if key == "decision_retention_days" else 1)
@@ -172,6 +212,16 @@ def _coerce(key: str, value: Any) -> Any:
             raise ConfigError(f"{key}: must be greater than 0, got {value!r}")
         return number
     raise AssertionError(kind)
+
+
+def _check_address(key: str, value: str) -> None:
+    """HOST:PORT with a port that exists: gRPC would quietly take 70000 as
+    4464 (70000 - 65536), and the metrics server would fail on it."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not (port.isascii() and port.isdigit()):
+        raise ConfigError(f"{key}: {value!r} is not HOST:PORT")
+    if int(port) > 65535:
+        raise ConfigError(f"{key}: port {int(port)} in {value!r} is out of range (0-65535)")
 
 
 def _integer(key: str, value: Any, minimum: int = 1) -> int:

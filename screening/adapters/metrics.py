@@ -18,6 +18,7 @@ from prometheus_client import (
     start_http_server,
 )
 
+from screening.adapters.listening import cannot_listen, joined
 from screening.domain.behaviour import Attempt
 from screening.domain.errors import InvalidRequest, ListsNotLoaded
 from screening.domain.lists import ListSnapshot
@@ -121,7 +122,10 @@ class ScreeningMetrics:
 
     def serve(self, host: str, port: int) -> int:
         """Start the /metrics HTTP endpoint; returns the port it listens on."""
-        server, _thread = start_http_server(port, addr=host, registry=self.registry)
+        try:
+            server, _thread = start_http_server(port, addr=host, registry=self.registry)
+        except OSError as error:
+            raise cannot_listen(joined(host, port), error) from None
         return server.server_port
 
 

@@ -2,7 +2,8 @@
 
 Each command is a module of this package that adds its parser and handler
 (`run`); this one puts them in order and runs one, turning every expected
-failure into one line on stderr and exit status 1.
+failure into one line on stderr and exit status 1 (a usage error: one line
+and exit status 2, from cli/usage.py).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from screening import __version__
 from screening.cli.output import FORMATS
+from screening.cli.usage import Parser
 from screening.domain.entries import Change
 from screening.service import list_changes
 
@@ -24,24 +25,37 @@ class Parents:
 
 def root() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction, Parents]:
     """The `screening` parser, the subparsers its commands are added to, and the parents."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--database", help="SQLite file path or sqlite:/// URL (default: screening.db)")
-    common.add_argument("--config", help="TOML config file (default: $SCREENING_CONFIG)")
-    change = argparse.ArgumentParser(add_help=False)
+    common = Parser(add_help=False)
+    # Before the command or after it (`screening --database X allowlist list`
+    # or `screening allowlist list --database X`): on the root and on every
+    # command. SUPPRESS here, so that a command's "not given" does not
+    # overwrite the root's value; given after the command, it wins.
+    _store_options(common, default=argparse.SUPPRESS)
+    change = Parser(add_help=False)
     change.add_argument("--reason", required=True, help="why this change is made (audited)")
     change.add_argument("--actor", help="who makes it (default: the OS user)")
-    listing = argparse.ArgumentParser(add_help=False)
+    listing = Parser(add_help=False)
     listing.add_argument("--format", choices=FORMATS, default="table")
 
-    parser = argparse.ArgumentParser(prog="screening", description="Call screening for inmate phone systems.")
+    parser = Parser(prog="screening", description="Call screening for inmate phone systems.",
+                    epilog="Exit status: 0 done, 1 an error (one line on stderr), 2 a usage error "
+                           "(check --exit-code has its own).")
     parser.add_argument("--version", action="version", version=f"screening {__version__}")
+    _store_options(parser, default=None)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     return parser, commands, Parents(common, change, listing)
+
+
+def _store_options(parser: argparse.ArgumentParser, default) -> None:
+    parser.add_argument("--database", default=default,
+                        help="SQLite file path, sqlite:/// or postgresql:// URL (default: screening.db)")
+    parser.add_argument("--config", default=default, help="TOML config file (default: $SCREENING_CONFIG)")
 
 
 def group(commands: argparse._SubParsersAction, name: str, help_text: str) -> argparse._SubParsersAction:
     """A command made of actions, `screening NAME ACTION`; returns what the actions are added to."""
     parser = commands.add_parser(name, help=help_text)
+    _store_options(parser, default=argparse.SUPPRESS)  # `screening allowlist --database X list` too
     return parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
 

@@ -19,7 +19,7 @@ def register(commands: argparse._SubParsersAction, parents: Parents) -> None:
     show.add_argument("--facility", default="",
                       help="the policy of this facility (default: the one of every facility without overrides)")
     show.add_argument("--format", choices=("toml", "json"), default="toml",
-                      help="TOML, as the config file's [policy] table takes it, or JSON (default: toml)")
+                      help="TOML, as the config file's [policy] table takes it, or JSON")
     show.set_defaults(run=_show)
 
 

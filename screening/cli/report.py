@@ -32,7 +32,7 @@ def register(commands: argparse._SubParsersAction, parents: Parents) -> None:
     _until(hits)
     shared = _report(reports, parents, "shared-numbers", "numbers several inmates registered or called: relays "
                                                          "and hubs", _shared)
-    shared.add_argument("--min-inmates", type=int, default=2, metavar="K", help="at least K inmates (default 2)")
+    shared.add_argument("--min-inmates", type=int, default=2, metavar="K", help="at least K inmates")
     inmate = _report(reports, parents, "inmate", "one inmate's contacts, attempts, denials and flags, numbers "
                                                  "called, and numbers shared with others", _inmate)
     inmate.add_argument("inmate", metavar="INMATE")
@@ -41,7 +41,7 @@ def register(commands: argparse._SubParsersAction, parents: Parents) -> None:
     start = links.add_mutually_exclusive_group(required=True)
     start.add_argument("--number", help="start at this number (any form)")
     start.add_argument("--inmate", help="start at this inmate")
-    links.add_argument("--hops", type=int, default=2, help="links to follow from the start (1-4, default 2)")
+    links.add_argument("--hops", type=int, default=2, help="links to follow from the start (1-4)")
 
 
 def _report(reports, parents: Parents, name: str, help_text: str, run, formats=FORMATS) -> argparse.ArgumentParser:

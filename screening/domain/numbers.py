@@ -110,6 +110,11 @@ def parse_list_number(text: str, region: str) -> DialedNumber:
         # normalize() reads only the digits; a list entry must not lose letters silently.
         raise InvalidEntry(f"{text.strip()!r} is not a phone number: it {problem}")
     number = normalize(text.strip(), region)
+    if number.short_code:
+        # Not "not a valid number": it is one, of a kind the lists do not take;
+        # the policy's number_types decide every call to it.
+        raise InvalidEntry(f"{text.strip()!r} is a short code: short codes cannot be listed "
+                           f"([policy.number_types] {number.number_type.name} decides calls to it)")
     if not number.e164:
         raise InvalidEntry(f"{text!r} is not a valid phone number (read as dialed in region {region})")
     return number

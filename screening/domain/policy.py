@@ -8,6 +8,8 @@ that names it, so a typo never silently leaves a default in force.
 from __future__ import annotations
 
 import enum
+import json
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,7 +27,14 @@ from screening.domain.numbers import is_known_region
 
 
 class PolicyError(ValueError):
-    """A policy setting that is unknown or has a bad value."""
+    """A policy setting that is unknown or has a bad value. build_policy_set
+    words it as "[table] key: problem", the table as the config file's header
+    ([policy], [facilities.LP-A]) and `key` the setting in it, so that the
+    caller can say which file, or which environment variable, it came from."""
+
+    def __init__(self, message: str, table: str = "", key: str = ""):
+        super().__init__(message)
+        self.table, self.key = table, key
 
 
 class TypeAction(enum.Enum):
@@ -138,13 +147,31 @@ def default_settings() -> dict[str, Any]:
 def build_policy_set(settings: Mapping[str, Any] | None = None,
                      facilities: Mapping[str, Mapping[str, Any]] | None = None) -> PolicySet:
     """Policies from the [policy] table and the [facilities.*] tables of a config."""
-    merged = _merge(default_settings(), settings or {}, "policy")
-    default = _parse(merged, "policy")
-    per_facility = {
-        facility: _parse(_merge(merged, overrides, f"facilities.{facility}"), f"facilities.{facility}")
-        for facility, overrides in (facilities or {}).items()
-    }
+    merged = _in_table("policy", "policy", lambda: _merge(default_settings(), settings or {}, "policy"))
+    default = _in_table("policy", "policy", lambda: _parse(merged, "policy"))
+    per_facility = {}
+    for facility, overrides in (facilities or {}).items():
+        where = f"facilities.{facility}"
+        per_facility[facility] = _in_table(f"facilities.{_toml_key(facility)}", where,
+                                           lambda: _parse(_merge(merged, overrides, where), where))
     return PolicySet(default, MappingProxyType(per_facility))
+
+
+def _in_table(table: str, where: str, build):
+    """build(), its PolicyError ("policy.velocity.action: ...", named by the
+    dotted path `where` starts) reworded as the config file reads:
+    "[policy] velocity.action: ..."."""
+    try:
+        return build()
+    except PolicyError as error:
+        text = str(error)
+        rest = text[len(where):].lstrip(".") if text.startswith(where) else text
+        key = re.match(r"[^.:\s]*", rest)[0]
+        raise PolicyError(f"[{table}]{'' if rest[:1] in (' ', ':') else ' '}{rest}", table, key) from None
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
 
 
 def _merge(base: Mapping[str, Any], overrides: Mapping[str, Any], where: str) -> dict[str, Any]:

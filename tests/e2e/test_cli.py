@@ -91,8 +91,16 @@ def test_actor_defaults_to_the_os_user(cli):
      "screening: error: name is required"),
     (["blocklist", "remove", "0811-1111-1111", "--reason", "r"],
      "screening: error: blocklist has no entry for pattern='+6281111111111', scope='global'"),
+    # A short code gets its real reason, on every list.
     (["privileged", "add", "112", "--name", "x", "--reason", "r"],
-     "screening: error: '112' is not a valid phone number (read as dialed in region ID)"),
+     "screening: error: '112' is a short code: short codes cannot be listed "
+     "([policy.number_types] EMERGENCY decides calls to it)"),
+    (["allowlist", "add", "A-1", "14045", "--name", "x", "--reason", "r"],
+     "screening: error: '14045' is a short code: short codes cannot be listed "
+     "([policy.number_types] SHORT_CODE decides calls to it)"),
+    (["blocklist", "add", "112", "--reason", "r"],
+     "screening: error: '112' is a short code: short codes cannot be listed "
+     "([policy.number_types] EMERGENCY decides calls to it)"),
 ])
 def test_errors_are_one_clear_line_and_change_nothing(cli, args, message):
     result = cli(*args, check=False)

@@ -160,7 +160,7 @@ def test_a_wrong_filter_is_one_clear_line(run, tmp_path):
             (("watchlist", "list", "--limit", "-5"), 1, "--limit -5: give a number of entries, 1 or more"),
             (("watchlist", "list", "--name", "..."), 1, "--name '...' has no name left"),
             (("blocklist", "list", "--limit", "ten"), 2, "argument --limit: invalid int value: 'ten'"),
-            (("watchlist", "list", "--number", "0812-3456-7890"), 2, "unrecognized arguments: --number")):
+            (("watchlist", "list", "--number", "0812-3456-7890"), 2, "unknown option --number (did you mean --name?)")):
         code, out, err = run(database, *args)
         assert code == status and out == "", args
         assert said in err and err.count("error") == 1, (args, err)

@@ -156,7 +156,7 @@ def test_bad_config_stops_the_server_with_one_clear_line(database, tmp_path):
                              "--database", str(database)], capture_output=True, text=True, timeout=30)
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        "screening: error: policy.require_allowlist: expected bool, got 'sometimes'")
+        f"screening: error: {config}: [policy] require_allowlist: expected bool, got 'sometimes'")
 
 
 def test_port_in_use_is_a_clear_error(lists, start_server, database):

@@ -239,7 +239,8 @@ def test_allowlist_import(store):
     report, problems = run(store, text, list_name="allowlist", reason="family visit registration 2026-11",
                            skip_invalid=True)
     assert problems == [(7, "name is required"),
-                        (8, "'112' is not a valid phone number (read as dialed in region ID)")]
+                        (8, "'112' is a short code: short codes cannot be listed "
+                            "([policy.number_types] EMERGENCY decides calls to it)")]
     assert (report.added, report.duplicates_in_file.first, report.already_present.first) == (3, [4], [2])
     assert [(e.inmate_id, e.number, e.facility_id) for e in store.entries(AllowlistEntry)] == [
         ("A-1", "+6281234567890", ""), ("A-1", "+6281311112222", ""), ("A-1", "+6281311112222", "LP-CIPINANG"),

@@ -57,6 +57,9 @@ def test_policy_booleans_from_environment():
     ("workers = 0", "workers: must be at least 1"),
     ('reload_interval = "soon"', "reload_interval: expected a number"),
     ("listen = 50051", "listen: expected a string"),
+    # gRPC would take 99999 as 34463 (99999 - 65536): refused, not wrapped.
+    ('listen = "x:99999"', r"listen: port 99999 in 'x:99999' is out of range \(0-65535\)"),
+    ('metrics_listen = "9464"', "metrics_listen: '9464' is not HOST:PORT"),
     ("[policy]\nregion = 'ZZ'", "'ZZ' is not an ISO 3166 region"),
     ("this is not toml", "is not valid TOML"),
     ("decision_retention_days = -1", "decision_retention_days: must be at least 0"),
@@ -74,6 +77,47 @@ def test_bad_config_files_are_named(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(ConfigError, match=message):
         load_settings(str(path), environ={})
+
+
+def test_policy_errors_name_the_config_file_and_the_table(tmp_path):
+    path = tmp_path / "screening.toml"
+    for text, says in [
+        ('[facilities.LP-CIPINANG]\ncalling_hours = { sessions = ["8-12"] }',
+         "[facilities.LP-CIPINANG] calling_hours.sessions: '8-12' is not HH:MM-HH:MM with the start before the end"),
+        ("[facilities.LP-A.velocity]\nmax_attempts = 0", "[facilities.LP-A] velocity.max_attempts: 0 is not between"),
+        ("[policy]\nrequire_alowlist = false", "[policy] require_alowlist is not a policy setting (known: "),
+    ]:
+        path.write_text(text)
+        with pytest.raises(ConfigError) as raised:
+            load_settings(str(path), environ={})
+        assert str(raised.value).startswith(f"{path}: {says}")
+
+
+def test_a_bad_policy_variable_is_named_not_the_file(tmp_path):
+    path = tmp_path / "screening.toml"
+    path.write_text('[policy]\nregion = "ID"\n')
+    with pytest.raises(ConfigError) as raised:
+        load_settings(str(path), environ={"SCREENING_POLICY_REGION": "XX"})
+    assert str(raised.value) == "SCREENING_POLICY_REGION: 'XX' is not an ISO 3166 region phonenumbers knows"
+
+
+@pytest.mark.parametrize("name, says", [
+    ("SCREENING_POLICY_MAX_DURATION", "SCREENING_POLICY_MAX_DURATION is not a policy setting "
+                                      "(did you mean SCREENING_POLICY_MAX_DURATION_SECONDS?)"),
+    ("SCREENING_POLICY_COLOUR", "SCREENING_POLICY_COLOUR is not a policy setting (known: SCREENING_POLICY_REGION, "
+                                "SCREENING_POLICY_REQUIRE_ALLOWLIST, SCREENING_POLICY_MAX_DURATION_SECONDS, "),
+    ("SCREENING_POLICY_VELOCITY", "SCREENING_POLICY_VELOCITY: [policy] velocity is a table; set it in the config file"),
+])
+def test_an_unknown_policy_variable_is_an_error(name, says):
+    with pytest.raises(ConfigError) as raised:
+        load_settings(environ={name: "300"})
+    assert str(raised.value).startswith(says)
+
+
+def test_kubernetes_variables_of_a_service_named_screening_policy_are_not_settings():
+    env = {"SCREENING_POLICY_SERVICE_HOST": "10.0.0.2", "SCREENING_POLICY_SERVICE_PORT": "50051",
+           "SCREENING_POLICY_PORT": "tcp://10.0.0.2:50051", "SCREENING_POLICY_PORT_50051_TCP_ADDR": "10.0.0.2"}
+    assert load_settings(environ=env).policies().default.max_duration_seconds == 900
 
 
 def test_decision_retention():

@@ -240,14 +240,21 @@ def test_parse_list_number_accepts_full_numbers(text, e164):
         pytest.param("0812-34", id="too-short"),
         pytest.param("0812-3456-7890-1234", id="too-long"),
         pytest.param("001 99 123", id="access-code-then-invalid"),
-        pytest.param("112", id="emergency"),
-        pytest.param("14045", id="short-code"),
     ],
 )
 def test_parse_list_number_rejects_anything_else(text):
     with pytest.raises(InvalidEntry) as raised:
         parse_list_number(text, "ID")
-    assert repr(text) in str(raised.value)
+    assert f"{text!r} is not a" in str(raised.value)
+
+
+@pytest.mark.parametrize("text, kind", [("112", "EMERGENCY"), (" 1-1-0 ", "EMERGENCY"), ("14045", "SHORT_CODE")])
+def test_a_short_code_is_refused_for_what_it_is(text, kind):
+    """A short code is a valid number of a kind no list takes: say so, not "not a valid number"."""
+    with pytest.raises(InvalidEntry) as raised:
+        parse_list_number(text, "ID")
+    assert str(raised.value) == (f"{text.strip()!r} is a short code: short codes cannot be listed "
+                                 f"([policy.number_types] {kind} decides calls to it)")
 
 
 @pytest.mark.parametrize(

@@ -40,20 +40,25 @@ def test_facility_overrides_merge_over_the_global_policy():
 
 
 @pytest.mark.parametrize("settings, facilities, message", [
-    ({"require_alowlist": False}, None, "policy.require_alowlist is not a policy setting"),
-    ({"require_allowlist": "no"}, None, "policy.require_allowlist: expected bool"),
-    ({"max_duration_seconds": 0}, None, "between 1 and 86400"),
-    ({"max_duration_seconds": True}, None, "expected int"),
-    ({"international": "maybe"}, None, "policy.international: 'maybe' is not one of"),
-    ({"number_types": {"SATELLITE": "deny"}}, None, "number_types.SATELLITE is not a number type"),
-    ({"region": "XX"}, None, "'XX' is not an ISO 3166 region"),
-    (None, {"LP-A": {"colour": "red"}}, "facilities.LP-A.colour is not a policy setting"),
-    (None, {"LP-A": "strict"}, "facilities.LP-A must be a table"),
-    ({"names": {"max_watchlist_findings": 0}}, None, "policy.names.max_watchlist_findings: 0 is not between 1 and 100"),
-    ({"names": {"max_watchlist_findings": 2.5}}, None, "policy.names.max_watchlist_findings: expected int"),
-    ({"names": {"deny_threshold": 1.5}}, None, "policy.names.deny_threshold: 1.5 is not a number between 0 and 1"),
-    ({"names": {"max_findings": 3}}, None, "policy.names.max_findings is not a setting of"),
+    ({"require_alowlist": False}, None, "[policy] require_alowlist is not a policy setting"),
+    ({"require_allowlist": "no"}, None, "[policy] require_allowlist: expected bool"),
+    ({"max_duration_seconds": 0}, None, "[policy] max_duration_seconds: 0 is not between 1 and 86400"),
+    ({"max_duration_seconds": True}, None, "[policy] max_duration_seconds: expected int"),
+    ({"international": "maybe"}, None, "[policy] international: 'maybe' is not one of"),
+    ({"number_types": {"SATELLITE": "deny"}}, None, "[policy] number_types.SATELLITE is not a number type"),
+    ({"region": "XX"}, None, "[policy] region: 'XX' is not an ISO 3166 region"),
+    (None, {"LP-A": {"colour": "red"}}, "[facilities.LP-A] colour is not a policy setting"),
+    (None, {"LP-A": "strict"}, "[facilities.LP-A] must be a table"),
+    # As the config file's header reads: a facility id that is no bare TOML key is quoted.
+    (None, {"LP A": {"calling_hours": {"sessions": ["8-12"]}}},
+     '[facilities."LP A"] calling_hours.sessions: \'8-12\' is not HH:MM-HH:MM'),
+    (None, {"LP-A": {"velocity": {"action": "maybe"}}}, "[facilities.LP-A] velocity.action: 'maybe' is not one of"),
+    ({"names": {"max_watchlist_findings": 0}}, None, "[policy] names.max_watchlist_findings: 0 is not between 1 and 100"),
+    ({"names": {"max_watchlist_findings": 2.5}}, None, "[policy] names.max_watchlist_findings: expected int"),
+    ({"names": {"deny_threshold": 1.5}}, None, "[policy] names.deny_threshold: 1.5 is not a number between 0 and 1"),
+    ({"names": {"max_findings": 3}}, None, "[policy] names.max_findings is not a setting of"),
 ])
 def test_bad_settings_are_named(settings, facilities, message):
-    with pytest.raises(PolicyError, match=message.replace("(", r"\(").replace(".", r"\.")):
+    with pytest.raises(PolicyError) as raised:
         build_policy_set(settings, facilities)
+    assert str(raised.value).startswith(message)

@@ -11,6 +11,7 @@ from grpc_reflection.v1alpha import reflection
 from screening.adapters.grpc.interceptors import ErrorMappingInterceptor
 from screening.adapters.grpc.metrics_interceptor import GrpcServerMetrics, MetricsInterceptor
 from screening.adapters.grpc.servicer import CallScreeningServicer
+from screening.adapters.listening import check_can_listen
 from screening.v1 import screening_pb2, screening_pb2_grpc
 
 SERVICE_NAME = screening_pb2.DESCRIPTOR.services_by_name["CallScreeningService"].full_name
@@ -50,16 +51,18 @@ class GrpcServer:
 
     def bind(self, address: str, credentials: grpc.ServerCredentials | None = None) -> int:
         """Listen on HOST:PORT (port 0 picks a free one), with TLS when given
-        credentials; returns the port."""
+        credentials; returns the port. A port that cannot be had is one
+        OSError naming the address and why (adapters/listening.py)."""
+        check_can_listen(address)
         try:
             if credentials is None:
                 port = self._server.add_insecure_port(address)
             else:
                 port = self._server.add_secure_port(address, credentials)
-        except RuntimeError as error:
-            raise OSError(f"cannot listen on {address}: {error}") from None
+        except RuntimeError:
+            port = 0  # its message is only "Failed to bind to address ..."
         if port == 0:
-            raise OSError(f"cannot listen on {address}: address in use or not valid")
+            raise OSError(f"cannot listen on {address}: gRPC could not bind it (GRPC_VERBOSITY=debug tells why)")
         return port
 
     def start(self) -> None:
