@@ -18,6 +18,8 @@ from screening.adapters.postgres.decision_log import PostgresDecisionLog
 from screening.adapters.postgres.decision_sql import insert
 from screening.domain.behaviour import Attempt
 from screening.domain.model import Decision, Finding, NumberType, Reason, ScreenRequest, Screening
+from screening.domain.numbers import normalize
+from screening.service.call_prints import call_print, differing
 from screening.service.ports import LogUnavailable, StoreError
 
 from decision_calls import log_call as append_call
@@ -140,6 +142,10 @@ def test_while_the_database_is_away_decisions_are_spooled_then_replayed_in_order
     assert log.find("LP-A", "away-3").screening == spooled[3][0]  # answered from the spool
     retried = append_call(log, call("away-3"), answer("away-3"))
     assert retried is not spooled[3][0] and retried == spooled[3][0]
+    other = call("away-3", number="+6285712345678")  # another call, under a spooled call's id
+    theirs = call_print(log.call_key(), other, normalize(other.dialed_number, "ID"))
+    for earlier in (log.find("LP-A", "away-3"), log.append(other, answer("away-3"), theirs)):
+        assert earlier.screening == spooled[3][0] and differing(earlier.call, theirs) == ("dialed_number",)
 
     private_postgres.start()
     after = log_call(log, "after")  # queued behind the spool, and kept in order
@@ -156,15 +162,20 @@ def test_a_retry_of_a_call_answered_before_the_outage_is_answered_again_and_coun
                                                                                       caplog):
     log = open_log(private_postgres.url)
     first, _ = log_call(log, "c-1", at=1000.0)
+    log_call(log, "c-2", at=1000.0)
     private_postgres.stop()
     assert log.find("LP-A", "c-1") is None  # the database that has it is away
     again, returned = log_call(log, "c-1", at=1001.0)
     assert returned is again  # answered from the spool: durable here, checked against the database later
+    log_call(log, "c-2", at=1001.0, number="+6285712345678")  # another call: it cannot be told yet
     private_postgres.start()
     with caplog.at_level(logging.WARNING):
         wait_for(lambda: log.health().spooled == 0)
-    assert log.replay_conflicts == 1 and "call c-1 of LP-A" in caplog.text
-    assert log.find("LP-A", "c-1").screening == first and stored_calls(private_postgres.url) == ["c-1"]
+    assert log.replay_conflicts == 2 and "call c-1 of LP-A" in caplog.text
+    [conflict] = [r for r in caplog.records if getattr(r, "event", "") == "call_id_conflict"]
+    assert conflict.call_id == "c-2" and conflict.fields == ["dialed_number"]
+    assert "85712345678" not in caplog.text and "not the same dialed_number" in conflict.getMessage()
+    assert log.find("LP-A", "c-1").screening == first and stored_calls(private_postgres.url) == ["c-1", "c-2"]
 
 
 def test_an_idle_log_notices_the_database_go_and_come_back(private_postgres, open_log, monkeypatch):

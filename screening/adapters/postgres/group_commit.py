@@ -31,7 +31,7 @@ from screening.adapters.postgres.connection import database_error, message
 from screening.adapters.postgres.decision_sql import Key, insert, key
 from screening.adapters.postgres.spool import Spool
 from screening.domain.model import Screening
-from screening.service.call_prints import CallPrint, Logged
+from screening.service.call_prints import CallPrint, Logged, differing
 from screening.service.ports import LogHealth, LogUnavailable, StoreError
 
 log = logging.getLogger(__name__)
@@ -285,14 +285,25 @@ class GroupCommit:
         for row in rows:
             # Equal: this replica's own earlier try got there (a replay cut short, a commit whose reply was lost).
             if key(row) not in inserted and stored.get(key(row)) != row:
-                self.replay_conflicts += 1
-                log.warning("decision log: call %s of %s, answered from the spool, had been answered first "
-                            "(by another replica, or before the database went away); the log keeps that first "
-                            "answer", row[1], row[0], extra={"call_id": row[1], "facility_id": row[0]})
+                self._replay_conflict(row, stored.get(key(row)))
         self._spool.committed(len(rows))
         if not self._spool.count:
             log.info("decision log: the spool is replayed into %s; writing there again", self._where)
         return True
+
+    def _replay_conflict(self, row: tuple, first: tuple | None) -> None:
+        """A spooled answer the log had answered first. While the database
+        was away its call could not be compared with that first one: when
+        they were not the same call, say which fields differ (never their
+        values), as a refused call_id conflict is logged."""
+        self.replay_conflicts += 1
+        fields = differing(to_logged(first, self._key).call, to_logged(row, self._key).call) if first else ()
+        extra = {"call_id": row[1], "facility_id": row[0]}
+        if fields:
+            extra |= {"event": "call_id_conflict", "fields": list(fields)}
+        log.warning("decision log: call %s of %s, answered from the spool, had been answered first "
+                    "(by another replica, or before the database went away)%s; the log keeps that first answer",
+                    row[1], row[0], f" for another call (not the same {', '.join(fields)})" if fields else "", extra=extra)
 
     def _probe(self) -> None:
         try:
