@@ -7,13 +7,16 @@ import re
 import sys
 import unicodedata
 
+from screening.domain.names.lookalikes import join_spelled, read_digits, visible_letters
 from screening.domain.names.rules import _RULES, _apply
 
 
 _APOSTROPHES = re.compile("['\u2019\u2018`\u02bc\u02bb\u00b4]")
-# Everything but letters and dots separates words; digits too. Dots are kept
-# for now: they tell "S.H." (a degree) from "M.Yusuf" (an initial and a name).
-_SEPARATORS = re.compile(r"(?:[^\w.]|[\d_])+")
+# Everything but letters, digits and dots separates words. Dots are kept for
+# now: they tell "S.H." (a degree) from "M.Yusuf" (an initial and a name).
+# Digits are read later: letters in "S1ti", separators in "Budi2".
+_SEPARATORS = re.compile(r"(?:[^\w.]|_)+")
+_DIGIT = re.compile(r"\d")
 
 
 def _normalize(text: str) -> tuple[str, ...]:
@@ -34,8 +37,10 @@ def normalize_name(text: str) -> tuple[str, ...]:
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", _APOSTROPHES.sub("", text))
-    return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    text = _APOSTROPHES.sub("", text)
+    if not text.isascii():  # ASCII has no accents, invisible or look-alike letters
+        text = visible_letters(text)
+    return text.casefold()
 
 
 def _words(text: str) -> list[tuple[str, bool]]:
@@ -55,12 +60,15 @@ def _words(text: str) -> list[tuple[str, bool]]:
             words.append((key, "." in raw))
         else:
             words.extend((part, False) for part in raw.split(".") if part)
+    words = join_spelled(words)  # "S i t i", "S.I.T.I." -> siti
+    if _DIGIT.search(head):
+        words = [(word, dotted) for key, dotted in words for word in read_digits(key)]
     return words
 
 
 def _all_degrees(tail: str) -> bool:
     for segment in tail.split(","):
-        parts = [part.replace(".", "") for part in _SEPARATORS.split(segment)]
+        parts = [part.replace(".", "") for part in _SEPARATORS.split(_DIGIT.sub(" ", segment))]
         parts = [part for part in parts if part]
         if parts and "".join(parts) not in _RULES.degrees and not all(p in _RULES.degrees for p in parts):
             return False
