@@ -27,12 +27,18 @@ _DIGITS = re.compile(r"\d+")
 _VOWELS = frozenset("aeiou")
 
 
+def without_invisible(text: str) -> str:
+    """The text without invisible format characters (Unicode category Cf: zero-width
+    spaces and joiners, soft hyphens, bidirectional marks)."""
+    if text.isprintable():  # in C, and false for every format character: the common case costs nothing
+        return text
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
 def visible_letters(text: str) -> str:
     """The text without invisible characters, accents and letters of other scripts
     drawn like Latin ones. For text that is not ASCII (ASCII has none of these)."""
-    if not text.isprintable():  # in C; false for every format character
-        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    text = unicodedata.normalize("NFKD", text)
+    text = unicodedata.normalize("NFKD", without_invisible(text))
     return "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_LETTERS)
 
 
