@@ -10,12 +10,13 @@ from importlib import resources
 
 import pytest
 from snapshots import engine_for, make_snapshot, request
-from test_names import brute_force, random_name
+from test_names import brute_force, evaluate, random_name
 
 from screening.domain.entries import check_text
 from screening.domain.errors import InvalidEntry, InvalidRequest
 from screening.domain.model import BlockAction, Decision, Reason
-from screening.domain.names import DEFAULT_DENY_THRESHOLD, NameIndex, name_similarity, normalize_name
+from screening.domain.names import (DEFAULT_DENY_THRESHOLD, DEFAULT_REVIEW_THRESHOLD, NameIndex, name_similarity,
+                                    normalize_name)
 from screening.domain.validation import validate_request
 from screening.domain.watchlist import WatchCategory, Watchlist, WatchRow
 
@@ -163,3 +164,35 @@ def test_list_names_are_stored_without_invisible_characters_and_identifiers_refu
                                   ("reason", "tip\u202e", "reason contains control characters")):
         with pytest.raises(InvalidEntry, match=f"^{message}$"):
             check_text(field, value, 100)
+
+
+# --- the labelled set, typed evasively ------------------------------------------------------------
+
+def _spell_out(name: str, joiner: str) -> str:
+    words = name.split(" ")
+    longest = max(range(len(words)), key=lambda at: len(words[at]))
+    words[longest] = joiner.join(words[longest])
+    return " ".join(words)
+
+
+TYPED = {
+    "cyrillic": lambda name: name.translate({ord(latin): cyrillic for latin, cyrillic in zip(
+        "aeopcSAi", "\u0430\u0435\u043e\u0440\u0441\u0405\u0410\u0456")}),
+    "digits": lambda name: name.translate({ord(letter): digit for letter, digit in zip("iaeos", "14305")}),
+    "spaced": lambda name: _spell_out(name, " "),
+    "dotted": lambda name: _spell_out(name, "."),
+    "invisible": lambda name: "\u200b".join(name),
+}
+
+
+def test_the_labelled_set_typed_evasively_measures_as_typed_plainly():
+    """Every pair's first name typed each way: precision stays 1.000, recall
+    within a pair or two of the plain figures (a stray " . " in "M . Yusuf")."""
+    plain = evaluate(DEFAULT_REVIEW_THRESHOLD, DEFAULT_DENY_THRESHOLD)
+    print(f"\nplain      flag {plain[0]}\n           deny {plain[1]}")
+    for way, typed in TYPED.items():
+        flag, deny = evaluate(DEFAULT_REVIEW_THRESHOLD, DEFAULT_DENY_THRESHOLD, typed)
+        print(f"{way:10} flag {flag}\n           deny {deny}")
+        assert flag.precision == deny.precision == 1.0, way
+        assert flag.true_positives >= plain[0].true_positives - 2, way
+        assert deny.true_positives >= plain[1].true_positives - 2, way

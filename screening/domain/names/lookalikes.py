@@ -43,14 +43,16 @@ def visible_letters(text: str) -> str:
 
 
 def join_spelled(words: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
-    """(key, dotted) words with each run of `min_run` or more one-character words joined."""
+    """(key, dotted) words with each run of `min_run` or more one-character words
+    written alike joined: dotted ones each on its own ("S. I. T. I."), or not
+    ("S i t i", or "S.I.T.I." whose letters are parts of one dotted word)."""
     if sum(len(key) == 1 for key, _ in words) < _MIN_RUN:
         return words  # nearly every name: not even enough one-letter words for a run
     joined: list[tuple[str, bool]] = []
-    for single, group in itertools.groupby(words, key=lambda word: len(word[0]) == 1):
+    for (single, dotted), group in itertools.groupby(words, key=lambda word: (len(word[0]) == 1, word[1])):
         run = list(group)
         if single and len(run) >= _MIN_RUN:
-            joined.append(("".join(key for key, _ in run), any(dotted for _, dotted in run)))
+            joined.append(("".join(key for key, _ in run), dotted))
         else:
             joined.extend(run)
     return joined
@@ -59,10 +61,17 @@ def join_spelled(words: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
 def read_digits(key: str) -> list[str]:
     """A word with digits as the word it spells ("s1ti" -> siti), or, when its
     digits are not letters, the letters between them ("budi2" -> budi)."""
-    digits = "".join(_DIGITS.findall(key))
-    if len(key) - len(digits) >= max(_MIN_LETTERS, len(digits)) and all(d in _DIGIT_LETTERS for d in digits):
-        return [_spell_digits(key)]
-    return [part for part in _DIGITS.split(key) if part]
+    spelled = spell_digits(key)
+    return [spelled] if spelled is not None else [part for part in _DIGITS.split(key) if part]
+
+
+def spell_digits(word: str) -> str | None:
+    """The word with its digits read as letters, or None if they are not letters
+    here: too few letters beside them, or a digit not listed. Dots may be in it."""
+    digits = "".join(_DIGITS.findall(word))
+    if sum(ch.isalpha() for ch in word) < _MIN_LETTERS or not all(d in _DIGIT_LETTERS for d in digits):
+        return None
+    return _spell_digits(word)
 
 
 def _spell_digits(key: str) -> str:
