@@ -116,3 +116,18 @@ def test_random_bytes_are_a_decision_or_invalid_argument(channel, raw):
         assert error.code() is grpc.StatusCode.INVALID_ARGUMENT, (error.code(), error.details())
         assert refused_fields(error) or "request" in error.details()
     assert screen(channel, pb.ScreenCallRequest(**GOOD)).call_id == "good"
+
+
+def test_the_crashes_fuzzing_found_are_refused_by_name(channel):
+    """Both were INTERNAL: a requested_at outside years 1-9999 (protobuf's
+    ToDatetime raised ValueError), and a body that is not a ScreenCallRequest
+    (gRPC answers a deserializer's exception with INTERNAL)."""
+    request = pb.ScreenCallRequest(**GOOD)
+    request.requested_at.CopyFrom(Timestamp(seconds=2**62))
+    with pytest.raises(grpc.RpcError) as caught:
+        screen(channel, request)
+    assert (caught.value.code(), refused_fields(caught.value)) == (grpc.StatusCode.INVALID_ARGUMENT, {"requested_at"})
+    with pytest.raises(grpc.RpcError) as caught:
+        channel.unary_unary(METHOD)(b"\x0a\x02\xff\xfe", timeout=10)
+    assert (caught.value.code(), refused_fields(caught.value)) == (grpc.StatusCode.INVALID_ARGUMENT, {"request"})
+    assert "String field had bad UTF-8" in caught.value.details()
