@@ -174,7 +174,9 @@ class Load:
                 answer, code = None, error.code().name
             elapsed = time.perf_counter() - began
             with self.lock:
-                self.latencies[int((time.monotonic() - self.started) // 60)].append(elapsed)
+                # The last calls, answered after the end, belong to the last minute.
+                minute = min(int((time.monotonic() - self.started) // 60), max(0, -int(-self.args.minutes // 1) - 1))
+                self.latencies[minute].append(elapsed)
                 self.statuses[code] += 1
                 self.kinds[kind] += 1
                 if answer is not None:
