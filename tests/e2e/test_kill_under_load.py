@@ -52,15 +52,17 @@ def test_every_decision_answered_before_a_kill_is_in_the_log(store):
     server = ServerProcess(store.database, env=store.env)
     answered, enough, stop = set(), threading.Event(), threading.Event()
     clients = [threading.Thread(target=load, args=(server, answered, enough, stop, n)) for n in range(THREADS)]
-    for client in clients:
-        client.start()
-    assert enough.wait(timeout=60), "the load did not get going"
-    server.process.send_signal(signal.SIGKILL)  # with calls in flight on every thread
-    server.process.wait(timeout=15)
-    stop.set()
-    for client in clients:
-        client.join(timeout=30)
-    server.stop()
+    try:
+        for client in clients:
+            client.start()
+        assert enough.wait(timeout=60), "the load did not get going"
+        server.process.send_signal(signal.SIGKILL)  # with calls in flight on every thread
+        server.process.wait(timeout=15)
+    finally:
+        stop.set()
+        for client in clients:
+            client.join(timeout=30)
+        server.stop(signal.SIGKILL)
     # A restart reads back a spool the decision log may have written (PostgreSQL away); then stop it cleanly.
     restarted = ServerProcess(store.database, env=store.env)
     assert restarted.stop()[0] == 0
