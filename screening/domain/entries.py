@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
@@ -11,6 +10,8 @@ from screening.domain.alerts import AlertKind
 from screening.domain.errors import InvalidEntry
 from screening.domain.blocklist import Category, Scope
 from screening.domain.model import BlockAction, PrivilegedKind
+from screening.domain.names.lookalikes import without_invisible
+from screening.domain.validation import has_control_characters
 from screening.domain.watchlist import WatchCategory
 
 
@@ -106,13 +107,22 @@ ENTRY_TYPES: dict[str, type] = {t.LIST: t for t in (AllowlistEntry, PrivilegedEn
                                                      AlertEntry)}
 
 
+# The fields of check_text that hold a person's name (list names, aliases, the
+# name searched for): invisible format characters in them are removed, as the
+# matcher removes them from the called party's name; in any other field they
+# are refused with the control characters (validation.NAME_FIELDS, the API's).
+_NAME_FIELDS = frozenset({"name", "alias", "--name"})
+
+
 def check_text(field_name: str, value: str, limit: int, required: bool = True) -> str:
     """The value stripped, or InvalidEntry naming what is wrong with it."""
+    if field_name in _NAME_FIELDS:  # stored as staff see it: without invisible characters
+        value = without_invisible(value)
     value = value.strip()
     if required and not value:
         raise InvalidEntry(f"{field_name} is required")
     if len(value) > limit:
         raise InvalidEntry(f"{field_name} is longer than {limit} characters")
-    if not value.isprintable() and any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
+    if has_control_characters(value):
         raise InvalidEntry(f"{field_name} contains control characters")
     return value

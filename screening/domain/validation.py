@@ -16,6 +16,11 @@ FIELD_LIMITS: dict[str, tuple[bool, int]] = {
     "station_id": (False, 64),
     "called_party_name": (False, 256),
 }
+# Fields that hold a person's name: invisible format characters (zero-width
+# spaces and joiners, soft hyphens, bidirectional marks) are let through, and
+# the name matcher removes them, as it does from list names. Anywhere else,
+# an identifier with one in it is not the identifier it looks like: refused.
+NAME_FIELDS = frozenset({"called_party_name"})
 
 # What may appear in a dialed number besides digits: separators people type,
 # "+" and the keypad's "*" and "#". Letters or anything else mean the field
@@ -37,7 +42,7 @@ def validate_request(request: ScreenRequest) -> None:
             violations.append(FieldViolation(name, "is required"))
         elif len(value) > limit:
             violations.append(FieldViolation(name, f"is longer than {limit} characters"))
-        elif _has_control_characters(value):
+        elif has_control_characters(value, invisible_allowed=name in NAME_FIELDS):
             violations.append(FieldViolation(name, "contains control characters"))
     number = request.dialed_number
     if number.strip() and len(number) <= FIELD_LIMITS["dialed_number"][1]:
@@ -58,8 +63,11 @@ def dialed_number_problem(number: str) -> str:
     return ""
 
 
-def _has_control_characters(value: str) -> bool:
+def has_control_characters(value: str, invisible_allowed: bool = False) -> bool:
+    """Whether the text holds control characters (category Cc) or, unless
+    allowed, invisible format characters (Cf)."""
     # isprintable() runs in C and is true for nearly every request; only a
     # string it rejects (control, format or separator characters) is looked at
     # character by character.
-    return not value.isprintable() and any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value)
+    refused = ("Cc",) if invisible_allowed else ("Cc", "Cf")
+    return not value.isprintable() and any(unicodedata.category(ch) in refused for ch in value)

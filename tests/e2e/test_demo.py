@@ -114,9 +114,13 @@ def test_demo_keep_refuses_an_existing_folder(tmp_path):
 
 def test_ctrl_c_stops_the_server_and_removes_the_store(tmp_path):
     """Ctrl-C at a terminal: SIGINT to the demo and its server (one process
-    group), sent once the server is running."""
+    group), sent once the server is running. The demo starts with SIGINT's
+    default action, as from a terminal: run from a background job (CI
+    scripts often are), a process inherits SIGINT ignored, and Python then
+    never raises KeyboardInterrupt."""
     demo = subprocess.Popen([sys.executable, "-m", "screening.cli", "demo"], env=demo_env(tmp_path),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     marker = str(tmp_path / "tmp")
     while demo.poll() is None and not any(" serve " in p for p in demo_processes(marker)):
         time.sleep(0.01)  # the server is started about a second before the first call

@@ -6,13 +6,14 @@ from datetime import UTC
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from screening.domain.errors import FieldViolation, InvalidRequest
 from screening.domain.model import ScreenRequest, Screening
 from screening.service.feed import FeedEvent
 from screening.v1 import screening_pb2 as pb
 
 
 def request_from_proto(message: pb.ScreenCallRequest) -> ScreenRequest:
-    requested_at = message.requested_at.ToDatetime(tzinfo=UTC) if message.HasField("requested_at") else None
+    requested_at = _requested_at(message) if message.HasField("requested_at") else None
     return ScreenRequest(
         call_id=message.call_id,
         facility_id=message.facility_id,
@@ -22,6 +23,13 @@ def request_from_proto(message: pb.ScreenCallRequest) -> ScreenRequest:
         called_party_name=message.called_party_name,
         requested_at=requested_at,
     )
+
+
+def _requested_at(message: pb.ScreenCallRequest):
+    try:
+        return message.requested_at.ToDatetime(tzinfo=UTC)
+    except ValueError as error:  # seconds beyond year 1..9999, nanos out of range
+        raise InvalidRequest([FieldViolation("requested_at", str(error))]) from None
 
 
 def screening_to_proto(screening: Screening) -> pb.ScreenCallResponse:

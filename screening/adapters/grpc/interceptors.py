@@ -20,7 +20,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from screening.adapters.json_logs import CALL_ID
-from screening.domain.errors import InvalidRequest, ListsNotLoaded
+from screening.domain.errors import FieldViolation, InvalidRequest, ListsNotLoaded
 from screening.service.feed import CursorOutOfRange, FeedClosed, FeedError, FellBehind, TooManyWatchers
 from screening.service.call_prints import CallIdConflict
 from screening.service.ports import LogUnavailable
@@ -43,7 +43,7 @@ class ErrorMappingInterceptor(grpc.ServerInterceptor):
                 # Every line logged while this call is answered says which call.
                 token = CALL_ID.set(getattr(request, "call_id", None))
                 try:
-                    return behaviour(request, context)
+                    return behaviour(_decoded(request), context)
                 except Exception as error:
                     _abort(error, context, method)
                 finally:
@@ -55,15 +55,43 @@ class ErrorMappingInterceptor(grpc.ServerInterceptor):
 
             def guarded(request, context):
                 try:
-                    yield from streaming(request, context)
+                    yield from streaming(_decoded(request), context)
                 except Exception as error:
                     _abort(error, context, method)
 
             wrap = grpc.unary_stream_rpc_method_handler
         else:
             return handler
-        return wrap(guarded, request_deserializer=handler.request_deserializer,
+        return wrap(guarded, request_deserializer=_lenient(handler.request_deserializer),
                     response_serializer=handler.response_serializer)
+
+
+class _Undecodable:
+    """A request body that is not the method's message (bad UTF-8 in a string,
+    corrupt wire format). gRPC would answer a deserializer's exception with
+    INTERNAL; kept as this instead, it is answered INVALID_ARGUMENT."""
+
+    def __init__(self, error: Exception):
+        self.error = error
+
+
+def _lenient(deserializer):
+    if deserializer is None:
+        return None
+
+    def deserialize(raw: bytes):
+        try:
+            return deserializer(raw)
+        except Exception as error:  # protobuf's DecodeError, or whatever a parser raises
+            return _Undecodable(error)
+
+    return deserialize
+
+
+def _decoded(request):
+    if isinstance(request, _Undecodable):
+        raise InvalidRequest([FieldViolation("request", f"cannot be decoded: {request.error}")])
+    return request
 
 
 # The monitoring feed's errors (service.feed) and the code each gets.

@@ -18,8 +18,10 @@ A name whose words are all found inside a longer one is `partial`: maybe the
 same person, never proof of it.
 
 One module per idea, each importing only those before it: rules (the data
-of name_rules.toml), normalize, similarity, search (candidates, bounds and
-cutoffs) and index (NameIndex).
+of name_rules.toml), lookalikes (names typed to look like another: invisible
+characters, letters of other scripts, digits, letters spelled apart; the data
+of name_lookalikes.toml), normalize, similarity, search (candidates, bounds
+and cutoffs) and index (NameIndex).
 """
 
 from screening.domain.names.index import Accept, NameIndex, NameQuery

@@ -7,13 +7,16 @@ import re
 import sys
 import unicodedata
 
+from screening.domain.names.lookalikes import join_spelled, read_digits, spell_digits, visible_letters
 from screening.domain.names.rules import _RULES, _apply
 
 
 _APOSTROPHES = re.compile("['\u2019\u2018`\u02bc\u02bb\u00b4]")
-# Everything but letters and dots separates words; digits too. Dots are kept
-# for now: they tell "S.H." (a degree) from "M.Yusuf" (an initial and a name).
-_SEPARATORS = re.compile(r"(?:[^\w.]|[\d_])+")
+# Everything but letters, digits and dots separates words. Dots are kept for
+# now: they tell "S.H." (a degree) from "M.Yusuf" (an initial and a name).
+# Digits are read later: letters in "S1ti", separators in "Budi2".
+_SEPARATORS = re.compile(r"(?:[^\w.]|_)+")
+_DIGIT = re.compile(r"\d")
 
 
 def _normalize(text: str) -> tuple[str, ...]:
@@ -34,8 +37,10 @@ def normalize_name(text: str) -> tuple[str, ...]:
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", _APOSTROPHES.sub("", text))
-    return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    text = _APOSTROPHES.sub("", text)
+    if not text.isascii():  # ASCII has no accents, invisible or look-alike letters
+        text = visible_letters(text)
+    return text.casefold()
 
 
 def _words(text: str) -> list[tuple[str, bool]]:
@@ -44,7 +49,10 @@ def _words(text: str) -> list[tuple[str, bool]]:
     if comma and not _all_degrees(tail):
         head = f"{head} {tail}"  # "Santoso, Budi": the comma only separated parts of the name
     words: list[tuple[str, bool]] = []
+    digits = bool(_DIGIT.search(head))
     for raw in _SEPARATORS.split(head):
+        if digits and _DIGIT.search(raw):  # "H4ji", "Sp.R4d": read before titles and degrees are
+            raw = spell_digits(raw) or raw
         key = raw.replace(".", "")
         if not key:
             continue
@@ -53,14 +61,19 @@ def _words(text: str) -> list[tuple[str, bool]]:
         # degree-like word is initials: "M.H. Thamrin" is not a Master of Law.
         if key in _RULES.titles or key in _RULES.removed or (words and key in _RULES.degrees):
             words.append((key, "." in raw))
+        elif len(key) == 1:  # "M." alone is an initial, "S" a letter that may be spelling a word out
+            words.append((key, "." in raw))
         else:
             words.extend((part, False) for part in raw.split(".") if part)
+    words = join_spelled(words)  # "S i t i", "S.I.T.I." -> siti
+    if digits:  # what is left: "S 1 t 1" joined, and digits that are not letters ("Budi2")
+        words = [(word, dotted) for key, dotted in words for word in read_digits(key)]
     return words
 
 
 def _all_degrees(tail: str) -> bool:
     for segment in tail.split(","):
-        parts = [part.replace(".", "") for part in _SEPARATORS.split(segment)]
+        parts = [word for part in _SEPARATORS.split(segment) for word in read_digits(part.replace(".", ""))]
         parts = [part for part in parts if part]
         if parts and "".join(parts) not in _RULES.degrees and not all(p in _RULES.degrees for p in parts):
             return False
