@@ -42,6 +42,8 @@ from reporting import machine_rows, progress, table
 from screening.adapters.postgres.decision_log import PostgresDecisionLog
 from screening.adapters.sqlite.decision_log import SqliteDecisionLog
 from screening.domain.model import Decision, Finding, NumberType, Reason, ScreenRequest, Screening
+from screening.domain.numbers import normalize
+from screening.service.call_prints import call_print
 from screening.service.ports import DecisionLog
 
 DEFAULT_URL = os.environ.get("SCREENING_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
@@ -133,13 +135,15 @@ def append_many(log: DecisionLog, scenario: Scenario, prefix: str, count: int, s
                 waits: list[int]) -> None:
     calls = [(ScreenRequest(f"call-{prefix}-{i}", "LP-CIPINANG", f"A-{i % 997}", "0812-3456-7890", "K-7",
                             "Ibu Siti"), screening(f"call-{prefix}-{i}")) for i in range(count)]
+    key, number = log.call_key(), normalize("0812-3456-7890", "ID")
+    calls = [(request, answer, call_print(key, request, number)) for request, answer in calls]
     clock = time.perf_counter_ns
     start.wait()
-    for request, answer in calls:
+    for request, answer, call in calls:
         began = clock()
         if scenario.find_first and log.find(request.facility_id, request.call_id) is not None:
             raise AssertionError("a new call was found logged")
-        log.append(request, answer)
+        log.append(request, answer, call)
         waits.append(clock() - began)
 
 

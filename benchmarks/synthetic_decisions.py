@@ -30,6 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from screening.adapters.decision_rows import COLUMNS, to_row
+
+# The columns as migration 0002 had them: the call print came with 0004.
+COLUMNS_0002 = COLUMNS.removesuffix(", call_print")
 from screening.domain.model import Decision, Finding, NumberType, Reason, ScreenRequest, Screening
 
 START = 1_790_000_000.0  # 2026-09-21, a fixed start so runs are alike
@@ -135,7 +138,7 @@ def _row(i: int, inmate: int, number: str, name: str, at: float, rng: random.Ran
                             station_id=f"{facility}/K-{rng.randrange(STATIONS):02d}", called_party_name=said)
     screening = Screening(request.call_id, decision, findings, number, NumberType.MOBILE, "ID", not privileged,
                           0 if decision is Decision.DENY else 900, 41_000 + i // 100_000, at)
-    return to_row(request, screening)
+    return to_row(request, screening)[:-1]  # without the call print: loaded at 0002
 
 
 def _flag(number: str, name: str, contact: str, rng: random.Random) -> Finding:
@@ -153,7 +156,7 @@ def _flag(number: str, name: str, contact: str, rng: random.Random) -> Finding:
 
 
 def load_sqlite(path: Path, dataset: Dataset, progress) -> None:
-    """The log at 0002, filled in bulk; opening it (SqliteDecisionLog) runs 0003."""
+    """The log at 0002, filled in bulk; opening it (SqliteDecisionLog) runs 0003 and 0004."""
     from screening.adapters.sqlite.migrations import bundled_migrations, migrate
 
     conn = sqlite3.connect(path, isolation_level=None)
@@ -165,7 +168,7 @@ def load_sqlite(path: Path, dataset: Dataset, progress) -> None:
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'decisions' AND sql IS NOT NULL")]
     for sql in indexes:
         conn.execute("DROP INDEX " + sql.split()[2])
-    insert = f"INSERT INTO decisions ({COLUMNS}) VALUES ({', '.join('?' * len(COLUMNS.split(', ')))})"
+    insert = f"INSERT INTO decisions ({COLUMNS_0002}) VALUES ({', '.join('?' * len(COLUMNS_0002.split(', ')))})"
     rows = dataset.rows()
     for done in itertools.count(1):
         chunk = list(itertools.islice(rows, 200_000))
@@ -182,7 +185,7 @@ def load_sqlite(path: Path, dataset: Dataset, progress) -> None:
 
 
 def load_postgres(url: str, dataset: Dataset, progress) -> None:
-    """The schema at 0002 in the URL's search_path, filled by COPY; opening it runs 0003."""
+    """The schema at 0002 in the URL's search_path, filled by COPY; opening it runs 0003 and 0004."""
     import psycopg
 
     from screening.adapters.postgres.migrations import bundled_migrations, migrate
@@ -196,7 +199,7 @@ def load_postgres(url: str, dataset: Dataset, progress) -> None:
         for name, _ in indexes:
             conn.execute(f'DROP INDEX "{name}"')
         conn.execute("SET synchronous_commit = off")
-        with conn.cursor() as cursor, cursor.copy(f"COPY decisions ({COLUMNS}, replica) FROM STDIN") as copy:
+        with conn.cursor() as cursor, cursor.copy(f"COPY decisions ({COLUMNS_0002}, replica) FROM STDIN") as copy:
             for n, row in enumerate(dataset.rows(), 1):
                 copy.write_row((*row[:13], bool(row[13]), *row[14:], "bench"))
                 if n % 500_000 == 0:

@@ -17,3 +17,11 @@ def engine():
 
 def call(call_id, number=f"+{FAMILY}", inmate="A-1"):
     return ScreenRequest(call_id, "LP-A", inmate, number, station_id="K-7", called_party_name="Ibu Siti")
+
+
+def log_call(log, request, screening):
+    """log.append as the screener calls it, with the call's print; returns the answer logged."""
+    from screening.domain.numbers import normalize
+    from screening.service.call_prints import call_print
+
+    return log.append(request, screening, call_print(log.call_key(), request, normalize(request.dialed_number, "ID"))).screening

@@ -43,7 +43,7 @@ $$;
 -- Nobody but the owner writes the schema's history or the change log's rows
 -- by default; each role gets exactly what follows.
 REVOKE ALL ON schema_migrations, list_version, allowlist, privileged, blocklist, watchlist, alerts,
-              change_log, change_rows, decisions, decision_findings, called_names
+              change_log, change_rows, decisions, decision_findings, called_names, call_key
     FROM PUBLIC, screening_server, screening_admin, screening_auditor;
 
 -- Every role reads the lists (and the hot numbers the feed alerts on), their
@@ -55,6 +55,10 @@ GRANT SELECT ON schema_migrations, list_version, allowlist, privileged, blocklis
 -- The replicas write decisions, with their findings' rows and called
 -- parties' names (decision search), and prune them.
 GRANT SELECT, INSERT, DELETE ON decisions, decision_findings, called_names TO screening_server;
+-- The key of the calls' prints (a retried call_id is compared by them), to
+-- the replicas alone: who reads the decisions cannot test a guessed number
+-- against a privileged call's print.
+GRANT SELECT ON call_key TO screening_server;
 
 -- Security staff change the lists: entries, the version row, and new
 -- change-log entries (never updates or deletes of them).

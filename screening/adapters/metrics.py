@@ -23,6 +23,7 @@ from screening.domain.behaviour import Attempt
 from screening.domain.errors import InvalidRequest, ListsNotLoaded
 from screening.domain.lists import ListSnapshot
 from screening.domain.model import Decision, Reason, ScreenRequest, Screening
+from screening.service.call_prints import CallIdConflict, CallPrint, Logged
 from screening.service.ports import PRUNE_BATCH, DecisionLog, DecisionQuery, LogHealth, LogUnavailable
 
 # Screening itself takes tens of microseconds; the buckets resolve that range.
@@ -71,6 +72,9 @@ class ScreeningMetrics:
         self.failing_closed = Gauge("screening_decision_log_failing_closed",
                                     "1 when calls are refused (UNAVAILABLE): the spool is past its bound.",
                                     registry=r)
+        self.call_id_conflicts = Counter("screening_call_id_conflicts",
+                                         "Calls refused (ALREADY_EXISTS): their call_id was used before for another "
+                                         "call.", registry=r)
         self.log_reachable.set(1)
         self._feed_metrics(r)
         # Label children bound once: .labels() on every call costs more than the count.
@@ -136,15 +140,18 @@ class MeteredDecisionLog(DecisionLog):
         self._log = log
         self._observe = metrics.log_writes.observe
 
-    def append(self, request: ScreenRequest, screening: Screening) -> Screening:
+    def append(self, request: ScreenRequest, screening: Screening, call: CallPrint) -> Logged:
         started = time.perf_counter()
         try:
-            return self._log.append(request, screening)
+            return self._log.append(request, screening, call)
         finally:
             self._observe(time.perf_counter() - started)
 
-    def find(self, facility_id: str, call_id: str) -> Screening | None:
+    def find(self, facility_id: str, call_id: str) -> Logged | None:
         return self._log.find(facility_id, call_id)
+
+    def call_key(self) -> bytes:
+        return self._log.call_key()
 
     def attempts_since(self, since: float):
         return self._log.attempts_since(since)
@@ -190,6 +197,10 @@ class MeteredScreener:
             raise
         except LogUnavailable:
             self._metrics.errors.labels("decision_log_unavailable").inc()
+            raise
+        except CallIdConflict:
+            self._metrics.errors.labels("call_id_conflict").inc()
+            self._metrics.call_id_conflicts.inc()
             raise
         except Exception:
             self._metrics.errors.labels("internal").inc()

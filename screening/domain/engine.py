@@ -57,7 +57,7 @@ class ScreeningEngine:
         if snapshot is None:
             raise ListsNotLoaded("the lists are not loaded yet")
         policy = self._policies.for_facility(request.facility_id)
-        number = normalize(request.dialed_number, policy.region)
+        number = self.number_of(request)
         if not number.valid:
             finding = Finding(Reason.INVALID_NUMBER, f"{request.dialed_number!r} is not a valid phone number",
                               Decision.DENY)
@@ -82,6 +82,10 @@ class ScreeningEngine:
             findings.append(closed)
         return _answer(request, _strongest(findings), findings, number, snapshot, policy, privileged=False,
                        now=now)
+
+    def number_of(self, request: ScreenRequest) -> DialedNumber:
+        """The dialed number as screen() reads it (the facility's region)."""
+        return normalize(request.dialed_number, self._policies.for_facility(request.facility_id).region)
 
     def moment_of(self, request: ScreenRequest) -> float:
         """When the call happens: the phone system's requested_at when it is

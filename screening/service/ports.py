@@ -26,6 +26,7 @@ from screening.domain.lists import ListSnapshot
 from screening.domain.model import ScreenRequest, Screening
 from screening.domain.records import Record
 from screening.domain.snapshots import Delta, ListRows, build_snapshot
+from screening.service.call_prints import CallPrint, Logged
 
 # Rows a prune deletes per transaction: calls wait for the log's lock at most
 # that long (a few milliseconds).
@@ -212,16 +213,23 @@ class Store(_Closing):
 
 class DecisionLog(_Closing):
     @abstractmethod
-    def find(self, facility_id: str, call_id: str) -> Screening | None:
-        """The answer already given to this call attempt, if any."""
+    def find(self, facility_id: str, call_id: str) -> Logged | None:
+        """The answer already given to this call attempt, if any, with the
+        call it answered (queued, spooled or stored alike)."""
 
     @abstractmethod
-    def append(self, request: ScreenRequest, screening: Screening) -> Screening:
-        """Write the answer durably; returns it, or the answer logged first
-        when another process answered the same call attempt meanwhile.
-        Called from many threads at once: a backend may commit concurrent
-        calls together (group commit). Raises LogUnavailable when it cannot
-        make the answer durable."""
+    def append(self, request: ScreenRequest, screening: Screening, call: CallPrint) -> Logged:
+        """Write the answer durably, with the call's print; returns it, or
+        the answer logged first (with the print of ITS call: the caller
+        compares) when another process answered the same call attempt
+        meanwhile. Called from many threads at once: a backend may commit
+        concurrent calls together (group commit). Raises LogUnavailable when
+        it cannot make the answer durable."""
+
+    @abstractmethod
+    def call_key(self) -> bytes:
+        """This deployment's key for the calls' prints (service.call_prints),
+        made when the log was created, the same for every replica."""
 
     @abstractmethod
     def attempts_since(self, since: float) -> Iterator[Attempt]:

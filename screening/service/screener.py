@@ -1,6 +1,10 @@
 """Screening a call exactly once: the service the gRPC API calls.
 
-A retried call_id gets the answer logged the first time, and is counted once.
+A retried call_id gets the answer logged the first time, and is counted once,
+when it is the same call (service.call_prints); a call_id used before for
+another call is refused (CallIdConflict) and logs nothing new, whichever
+path found the earlier answer: the log, the PostgreSQL writer's queue or
+spool, or another replica that won the race to log the same call_id.
 A new call is decided by the engine with the recent calls in view, written to
 the decision log, and only then answered.
 
@@ -32,6 +36,7 @@ from screening.domain.behaviour import Attempt, RecentCalls
 from screening.domain.engine import ScreeningEngine
 from screening.domain.model import ScreenRequest, Screening
 from screening.domain.validation import validate_request
+from screening.service.call_prints import CallIdConflict, CallPrint, Logged, call_print, differing
 from screening.service.ports import DecisionLog
 
 log = logging.getLogger(__name__)
@@ -45,6 +50,7 @@ class CallScreener:
         self._log = log
         self._recent = recent
         self._on_decided = on_decided
+        self._key = log.call_key()
         # One call at a time through check-decide-log-count: two attempts of
         # one inmate must see each other in the behavioural windows.
         self._lock = threading.Lock()
@@ -81,27 +87,42 @@ class CallScreener:
 
     def screen(self, request: ScreenRequest) -> Screening:
         validate_request(request)
+        call = call_print(self._key, request, self._engine.number_of(request))
         with self._lock:
             earlier = self._log.find(request.facility_id, request.call_id)
             if earlier is not None:
-                return earlier
+                return _same_call(request, earlier, call)
             screening = self._engine.screen(request, self._recent)
             key = int(screening.normalized_number[1:]) if screening.record and screening.normalized_number else 0
             attempt = Attempt(screening.at, request.inmate_id, key)
             self._recent.add(attempt)
         logged = None
         try:
-            logged = self._log.append(request, screening)
+            logged = self._log.append(request, screening, call)
         finally:
-            if logged is not screening:
+            if logged is None or logged.screening is not screening:
                 with self._lock:
                     self._recent.discard(attempt)
-        if logged is screening and self._on_decided is not None:
+        if logged.screening is not screening:
+            return _same_call(request, logged, call)  # lost the race to an earlier answer
+        if self._on_decided is not None:
             self._decided(request, screening)
-        return logged
+        return screening
 
     def _decided(self, request: ScreenRequest, screening: Screening) -> None:
         try:
             self._on_decided(request, screening)
         except Exception:  # monitoring must never fail a call that is decided and durable
             log.exception("call %s: handing the decision to the monitoring feed failed", request.call_id)
+
+
+def _same_call(request: ScreenRequest, earlier: Logged, call: CallPrint) -> Screening:
+    """The earlier answer, when the request is the call it answered."""
+    fields = differing(earlier.call, call)
+    if not fields:
+        return earlier.screening
+    # Which fields, never their values: the earlier call may be privileged.
+    log.warning("call_id reused for another call: refused", extra={
+        "event": "call_id_conflict", "facility_id": request.facility_id, "call_id": request.call_id,
+        "fields": list(fields)})
+    raise CallIdConflict(request.facility_id, request.call_id, fields)

@@ -23,6 +23,8 @@ from screening.domain.model import BlockAction, PrivilegedKind, ScreenRequest
 from screening.domain.policy import build_policy_set
 from screening.domain.watchlist import WatchCategory
 
+from decision_calls import log_call
+
 T0 = 1_800_000_000.0
 WHY = Change("officer.budi", "seeding the reports' tests")
 FRAUD, PATTERN_HIT, FAMILY, LAWYER, KAKAK, IMPORTED = (
@@ -52,7 +54,7 @@ def seed_calls(store, log, calls=CALLS, start=0) -> None:
     engine = ScreeningEngine(build_policy_set({}), store.snapshot())
     for n, (call_id, inmate, facility, number, name) in enumerate(calls, start):
         request = ScreenRequest(call_id, facility, inmate, number, station_id="K-1", called_party_name=name)
-        log.append(request, dataclasses.replace(engine.screen(request), at=T0 + n * 60))
+        log_call(log, request, dataclasses.replace(engine.screen(request), at=T0 + n * 60))
 
 
 def at(n: int) -> float:

@@ -16,12 +16,14 @@ from screening.adapters.metrics import MeteredDecisionLog, ScreeningMetrics
 from screening.adapters.sqlite.decision_log import SqliteDecisionLog
 from screening.domain.behaviour import Attempt
 from screening.domain.model import Decision, Reason, ScreenRequest
+from screening.domain.numbers import normalize
+from screening.service.call_prints import CallIdConflict, call_print, differing
 from screening.service.investigations import decision_query, search_decisions
 from screening.service.ports import DecisionQuery, StoreError
 from screening.service.retention import DecisionPruner
 from screening.service.screener import CallScreener
 
-from decision_calls import FAMILY, LAWYER, call, engine
+from decision_calls import FAMILY, LAWYER, call, engine, log_call
 
 
 # The backends the contract runs on: add one here and every test runs on it too.
@@ -95,7 +97,7 @@ def answer(call_id, at=None, decision=None, **fields):
 def test_every_answer_is_logged_and_read_back_equal(log):
     screener = CallScreener.resume(engine(), log, 600)
     given = screener.screen(call("c-1"))
-    assert log.find("LP-A", "c-1") == given
+    assert log.find("LP-A", "c-1").screening == given
     assert log.find("LP-B", "c-1") is None
 
 
@@ -108,18 +110,90 @@ def test_a_retried_call_id_gets_the_same_answer_and_is_counted_once(log):
     assert [a.inmate for a in log.attempts_since(0)] == ["A-1"]
 
 
-def test_a_retry_with_another_number_still_gets_the_first_answer(log):
+def conflict(screener, request):
+    """The fields a refused retry names."""
+    with pytest.raises(CallIdConflict) as refused:
+        screener.screen(request)
+    return refused.value.fields
+
+
+def test_a_call_id_answers_only_the_same_call_again(log):
     screener = CallScreener.resume(engine(), log, 600)
     first = screener.screen(call("c-1"))
-    assert screener.screen(call("c-1", number="0857-0000-0000")) == first
+    same = [call("c-1", number="0812-3456-7890"), call("c-1", number="+62 812 3456 7890"),
+            dataclasses.replace(call("c-1"), called_party_name=" ibu  SITI "), dataclasses.replace(call("c-1"), station_id="K-9")]
+    assert all(screener.screen(request) == first for request in same)  # read as the engine reads them
+    assert conflict(screener, call("c-1", number="0857-0000-0000")) == ("dialed_number",)
+    assert conflict(screener, call("c-1", inmate="A-2")) == ("inmate_id",)
+    assert conflict(screener, dataclasses.replace(call("c-1"), called_party_name="Pak Joko")) == ("called_party_name",)
+    other = dataclasses.replace(call("c-1", number="112", inmate="A-9"), called_party_name="")
+    assert conflict(screener, other) == ("inmate_id", "dialed_number", "called_party_name")
+    assert screener.screen(dataclasses.replace(call("c-1"), facility_id="LP-B")) != first  # another facility's call
+    assert log.count_before(time.time() + 60) == 2 and len(screener.recent) == 2  # nothing new for the refused
+
+
+def test_a_privileged_retry_is_compared_without_its_number_or_name_being_kept(backend, log):
+    screener = CallScreener.resume(engine(), log, 600)
+    lawyer = dataclasses.replace(call("p-1", number=f"+{LAWYER}"), called_party_name="LBH Jakarta")
+    first = screener.screen(lawyer)
+    assert screener.screen(dataclasses.replace(lawyer, dialed_number="021-555-1234")) == log.find("LP-A", "p-1").screening
+    with pytest.raises(CallIdConflict) as refused:
+        screener.screen(call("p-1"))  # the family number, under the lawyer call's id
+    assert refused.value.fields == ("dialed_number", "called_party_name")
+    assert str(LAWYER) not in str(refused.value) and "LBH" not in str(refused.value)
+    assert conflict(screener, dataclasses.replace(lawyer, called_party_name="Ibu Siti")) == ("called_party_name",)
+    assert first.record is False
+    log.close()
+    assert str(LAWYER).encode() not in backend.stored() and b"LBH" not in backend.stored()
+
+
+def test_a_call_that_lost_the_race_to_log_its_call_id_is_compared_too(reopen):
+    """Two replicas (two logs on one database) screen one call_id at once,
+    for two numbers: one is logged; each try of its number gets its answer,
+    each of the other is refused, whichever path found the first answer (the
+    log, the writer's queue, or the insert that lost)."""
+    screeners = [CallScreener.resume(engine(), reopen(name), 600) for name in ("replica-1", "replica-2")]
+    numbers = (f"+{FAMILY}", "+6285712345678")
+    start, outcomes = threading.Barrier(16), [None] * 16
+
+    def screen(n):
+        start.wait()
+        try:
+            outcomes[n] = screeners[n % 2].screen(call("c-1", number=numbers[n // 8]))
+        except CallIdConflict as error:
+            outcomes[n] = error.fields
+
+    threads = [threading.Thread(target=screen, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    [winner] = {outcome.normalized_number for outcome in outcomes if not isinstance(outcome, tuple)}
+    answers = [outcome for n, outcome in enumerate(outcomes) if numbers[n // 8] == winner]
+    assert len(answers) == 8 and all(answer == answers[0] for answer in answers)
+    assert [outcome for n, outcome in enumerate(outcomes) if numbers[n // 8] != winner] == [("dialed_number",)] * 8
+    assert screeners[0]._log.count_before(time.time() + 60) == 1
+
+
+def test_the_answer_logged_first_comes_back_with_its_calls_print(reopen):
+    one, two = reopen("replica-1"), reopen("replica-2")
+    assert one.call_key() == two.call_key() and len(one.call_key()) >= 32  # one key per deployment
+    first, other = call("c-1"), call("c-1", number="0857-0000-0000")
+    key = one.call_key()
+    mine = call_print(key, first, normalize(first.dialed_number, "ID"))
+    theirs = call_print(key, other, normalize(other.dialed_number, "ID"))
+    assert one.append(first, answer("c-1"), mine).call == mine
+    lost = two.append(other, answer("c-1", number="0857-0000-0000"), theirs)  # the insert that lost
+    assert lost.call == mine and differing(lost.call, theirs) == ("dialed_number",)
+    assert two.find("LP-A", "c-1").call == mine
 
 
 def test_a_retried_append_returns_the_first_answer_and_records_it_once(log):
     first, retry = answer("c-1"), answer("c-1", at=time.time() + 5, decision=Decision.DENY)
-    assert log.append(call("c-1"), first) is first
-    logged = log.append(call("c-1"), retry)
+    assert log_call(log, call("c-1"), first) is first
+    logged = log_call(log, call("c-1"), retry)
     assert logged is not retry and logged == first
-    assert log.find("LP-A", "c-1") == first
+    assert log.find("LP-A", "c-1").screening == first
     assert log.count_before(time.time() + 60) == 1
 
 
@@ -129,7 +203,7 @@ def test_appends_from_many_threads_are_each_recorded(log):
 
     def append(names):
         for name in names:
-            logged[name] = log.append(call(name), answers[name])
+            logged[name] = log_call(log, call(name), answers[name])
 
     names = sorted(answers)
     threads = [threading.Thread(target=append, args=(names[i::16],)) for i in range(16)]
@@ -138,7 +212,7 @@ def test_appends_from_many_threads_are_each_recorded(log):
     for thread in threads:
         thread.join()
     assert all(logged[name] is answers[name] for name in names)
-    assert all(log.find("LP-A", name) == answers[name] for name in names)
+    assert all(log.find("LP-A", name).screening == answers[name] for name in names)
     assert log.count_before(time.time() + 60) == 200
 
 
@@ -149,7 +223,7 @@ def test_two_replicas_retrying_one_call_at_once_both_get_the_first_answer(reopen
 
     def retry(n):
         start.wait()
-        logged[n] = logs[n % 2].append(call("c-1"), tries[n])
+        logged[n] = log_call(logs[n % 2], call("c-1"), tries[n])
 
     threads = [threading.Thread(target=retry, args=(n,)) for n in range(len(tries))]
     for thread in threads:
@@ -158,7 +232,7 @@ def test_two_replicas_retrying_one_call_at_once_both_get_the_first_answer(reopen
         thread.join()
     [first] = [given for n, given in enumerate(logged) if given is tries[n]]  # exactly one was recorded
     assert all(given == first for given in logged)
-    assert logs[0].find("LP-A", "c-1") == logs[1].find("LP-A", "c-1") == first
+    assert logs[0].find("LP-A", "c-1").screening == logs[1].find("LP-A", "c-1").screening == first
     assert logs[0].count_before(2000.0) == 1
 
 
@@ -166,25 +240,25 @@ def test_each_replica_sees_the_others_attempts_once_and_never_its_own(backend, r
     one, two = reopen("replica-1"), reopen("replica-2")
     for log in (one, two):
         assert list(log.attempts_since(0)) == []
-    one.append(call("a-1"), answer("a-1", at=1000.0))
-    one.append(call("a-2", inmate="A-2"), answer("a-2", at=1001.0))
-    two.append(call("b-1", inmate="A-3"), answer("b-1", at=999.0))
+    log_call(one, call("a-1"), answer("a-1", at=1000.0))
+    log_call(one, call("a-2", inmate="A-2"), answer("a-2", at=1001.0))
+    log_call(two, call("b-1", inmate="A-3"), answer("b-1", at=999.0))
     if not backend.shared:
         assert one.attempts_by_others() == two.attempts_by_others() == []
         return
     assert two.attempts_by_others() == [Attempt(1000.0, "A-1", FAMILY), Attempt(1001.0, "A-2", FAMILY)]
     assert one.attempts_by_others() == [Attempt(999.0, "A-3", FAMILY)]
     assert one.attempts_by_others() == two.attempts_by_others() == []
-    one.append(call("a-3"), answer("a-3", at=1002.0))
+    log_call(one, call("a-3"), answer("a-3", at=1002.0))
     assert one.attempts_by_others() == []
     assert two.attempts_by_others() == [Attempt(1002.0, "A-1", FAMILY)]
 
 
 def test_the_tail_starts_where_attempts_since_stopped(backend, reopen):
     one, two = reopen("replica-1"), reopen("replica-2")
-    one.append(call("a-1"), answer("a-1", at=1000.0))
+    log_call(one, call("a-1"), answer("a-1", at=1000.0))
     assert [a.at for a in two.attempts_since(0)] == [1000.0]
-    one.append(call("a-2"), answer("a-2", at=1001.0))
+    log_call(one, call("a-2"), answer("a-2", at=1001.0))
     expected = [Attempt(1001.0, "A-1", FAMILY)] if backend.shared else []
     assert two.attempts_by_others() == expected
 
@@ -203,7 +277,7 @@ def test_restart_keeps_the_window(reopen):
 
 
 def test_the_window_does_not_reach_past_its_horizon(log):
-    log.append(call("old"), answer("old", at=time.time() - 650))
+    log_call(log, call("old"), answer("old", at=time.time() - 650))
     assert len(CallScreener.resume(engine(), log, 600).recent) == 0
     assert len(CallScreener.resume(engine(), log, 700).recent) == 1
 
@@ -212,7 +286,7 @@ def test_privileged_calls_are_logged_without_their_number(backend, log):
     screener = CallScreener.resume(engine(), log, 600)
     given = screener.screen(call("p-1", number=f"+{LAWYER}"))
     assert given.normalized_number == f"+{LAWYER}" and given.record is False
-    logged = log.find("LP-A", "p-1")
+    logged = log.find("LP-A", "p-1").screening
     assert logged.decision is Decision.ALLOW and logged.record is False
     assert logged.normalized_number == ""
     assert str(LAWYER) not in repr(logged)
@@ -223,7 +297,7 @@ def test_privileged_calls_are_logged_without_their_number(backend, log):
 
 def test_attempts_come_back_in_time_order(log):
     for n, at in enumerate((1005.0, 1001.0, 1003.0, 1002.0, 1004.0)):
-        log.append(call(f"c-{n}"), answer(f"c-{n}", at=at))
+        log_call(log, call(f"c-{n}"), answer(f"c-{n}", at=at))
     attempts = list(log.attempts_since(1002.0))
     assert [a.at for a in attempts] == [1002.0, 1003.0, 1004.0, 1005.0]
     assert all(isinstance(a, Attempt) and a.key == FAMILY for a in attempts)
@@ -231,7 +305,7 @@ def test_attempts_come_back_in_time_order(log):
 
 def aged(log, count, at, start=0):
     """`count` logged calls decided at Unix time `at`."""
-    return [log.append(call(f"c-{n}"), answer(f"c-{n}", at=at)) for n in range(start, start + count)]
+    return [log_call(log, call(f"c-{n}"), answer(f"c-{n}", at=at)) for n in range(start, start + count)]
 
 
 def test_prune_deletes_only_the_older_decisions_a_batch_at_a_time(log):
@@ -305,7 +379,7 @@ def test_the_metered_log_passes_the_other_replicas_and_health_through(backend, r
     one, inner = reopen("replica-1"), reopen("replica-2")
     two = MeteredDecisionLog(inner, ScreeningMetrics())
     list(two.attempts_since(0))
-    one.append(call("a-1"), answer("a-1", at=1000.0))
+    log_call(one, call("a-1"), answer("a-1", at=1000.0))
     assert two.attempts_by_others() == ([Attempt(1000.0, "A-1", FAMILY)] if backend.shared else [])
     assert two.health().last_reachable == inner.health().last_reachable
 
@@ -327,7 +401,7 @@ def seeded(log):
     for n, (call_id, facility, station, inmate, number, name) in enumerate(calls):
         request = ScreenRequest(call_id, facility, inmate, number, station_id=station, called_party_name=name)
         screening = dataclasses.replace(made.screen(request), at=1_800_000_000.0 + n * 60)
-        log.append(request, screening)
+        log_call(log, request, screening)
 
 
 def found(log, region="ID", **filters):

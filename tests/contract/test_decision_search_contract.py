@@ -6,6 +6,7 @@ log made before it; --called-name's fuzzy match through the name matcher.
 The fixtures (backend, log, reopen) are the decision-log contract's."""
 
 import dataclasses
+import re
 import sqlite3
 
 import psycopg
@@ -14,12 +15,16 @@ import pytest
 from screening.adapters.decision_rows import COLUMNS, finding_rows, to_row
 from screening.domain.model import ScreenRequest
 from screening.service.investigations import decision_query, search_decisions
+from screening.domain.behaviour import RecentCalls
+from screening.service.call_prints import CallIdConflict
 from screening.service.ports import StoreError
+from screening.service.screener import CallScreener
 
-from decision_calls import FAMILY, LAWYER, engine
+from decision_calls import FAMILY, LAWYER, engine, log_call
 from test_decision_log_contract import _Sqlite, backend, log, reopen  # noqa: F401 (fixtures)
 
 AT = 1_800_000_000.0
+BEFORE_0004 = COLUMNS.removesuffix(", call_print")
 NAMES = ("Siti Nur Haliza", "Sity Nurhalisa", "Budi Santoso", "Siti Aminah", "")
 
 
@@ -39,7 +44,7 @@ def rows():
 def fill(log):
     made = engine()
     for n, request in enumerate(requests()):
-        log.append(request, dataclasses.replace(made.screen(request), at=AT + n * 60))
+        log_call(log, request, dataclasses.replace(made.screen(request), at=AT + n * 60))
 
 
 def sql(backend, statement):
@@ -121,38 +126,62 @@ def test_prune_takes_the_side_rows_and_the_names_no_decision_holds(backend, log)
     fill(log)
     made = engine()
     later = ScreenRequest("later", "LP-A", "A-1", f"+{FAMILY}", called_party_name="Sity Nurhalisa")
-    log.append(later, dataclasses.replace(made.screen(later), at=AT + 86400))
+    log_call(log, later, dataclasses.replace(made.screen(later), at=AT + 86400))
     assert log.prune(AT + 3600, batch=2) == 6
     assert side_rows(backend) == expected_side_rows(backend) and len(side_rows(backend)) == 1
     assert log.called_names() == ["Sity Nurhalisa"]
     assert called(log, "Siti Nurhaliza") == ["later"]
 
 
-def test_migration_0003_backfills_a_log_made_before_it(backend, reopen):
-    made_rows = rows()
-    made_rows[5] = made_rows[5][:5] + ("Siti Nurhaliza",) + made_rows[5][6:]  # 0002 kept a privileged call's name
+def made_at(backend, migrations, made_rows):
+    """The backend's log as the first `migrations` migrations made it, holding these rows (of 17 columns)."""
     if isinstance(backend, _Sqlite):
         from screening.adapters.sqlite.migrations import bundled_migrations, migrate
 
         with sqlite3.connect(backend.path, isolation_level=None) as conn:
-            migrate(conn, bundled_migrations("decisions")[:2])
-            conn.executemany(f"INSERT INTO decisions ({COLUMNS}) VALUES ({', '.join('?' * 17)})", made_rows)
+            migrate(conn, bundled_migrations("decisions")[:migrations])
+            conn.executemany(f"INSERT INTO decisions ({BEFORE_0004}) VALUES ({', '.join('?' * 17)})", made_rows)
     else:
         from screening.adapters.postgres.migrations import bundled_migrations, migrate
 
         with psycopg.connect(backend.url, autocommit=True) as conn:
-            migrate(conn, "decisions", bundled_migrations("decisions")[:2])
+            migrate(conn, "decisions", bundled_migrations("decisions")[:migrations])
             with conn.cursor() as cursor:
-                cursor.executemany(f"INSERT INTO decisions ({COLUMNS}, replica) VALUES "
+                cursor.executemany(f"INSERT INTO decisions ({BEFORE_0004}, replica) VALUES "
                                    f"({', '.join(['%s'] * 17)}, 'old')",
                                    [(*row[:13], bool(row[13]), *row[14:]) for row in made_rows])
+
+
+def test_migration_0003_backfills_a_log_made_before_it(backend, reopen):
+    made_rows = [row[:17] for row in rows()]  # without the call print (0004)
+    made_rows[5] = made_rows[5][:5] + ("Siti Nurhaliza",) + made_rows[5][6:]  # 0002 kept a privileged call's name
+    made_at(backend, 2, made_rows)
     log = reopen()  # migrates
-    assert log.migrated == [3]
+    assert log.migrated == [3, 4]
     assert side_rows(backend) == expected_side_rows(backend) and len(side_rows(backend)) >= 6
     assert called(log, "Siti Nurhaliza") == ["n-0", "n-1"]
     assert [d["call_id"] for d in search_decisions(log, decision_query("ID", reason="privileged"))] == ["lawyer"]
     assert sql(backend, "SELECT called_party_name FROM decisions WHERE call_id = 'lawyer'") == [("",)]
     assert "Siti Nurhaliza" not in log.called_names()
+
+
+def test_migration_0004_gives_new_calls_a_print_and_compares_old_ones_by_what_they_kept(backend, reopen):
+    made_at(backend, 3, [row[:17] for row in rows()])
+    log = reopen()  # migrates
+    assert log.migrated == [4] and len(log.call_key()) == 64
+    screener = CallScreener(engine(), log, RecentCalls(600))
+    budi = requests()[2]
+    assert screener.screen(budi).call_id == "n-2"
+    for changed, field in ((dict(dialed_number="0857-0000-0000"), "dialed_number"),
+                           (dict(called_party_name="Pak Joko"), "called_party_name"), (dict(inmate_id="B-7"), "inmate_id")):
+        with pytest.raises(CallIdConflict) as refused:
+            screener.screen(dataclasses.replace(budi, **changed))
+        assert refused.value.fields == (field,)
+    lawyer = requests()[5]  # an old privileged call kept neither its number nor its name: only its inmate is compared
+    assert screener.screen(dataclasses.replace(lawyer, dialed_number=f"+{FAMILY}")).record is False
+    screener.screen(ScreenRequest("new", "LP-A", "A-1", f"+{LAWYER}", called_party_name="LBH Jakarta"))
+    [(old,), (new,)] = sql(backend, "SELECT call_print FROM decisions WHERE call_id IN ('n-2', 'new') ORDER BY id")
+    assert old == "" and re.fullmatch(r"[0-9a-f]{32}:[0-9a-f]{32}", new)
 
 
 @pytest.mark.postgres

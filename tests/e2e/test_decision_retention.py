@@ -14,6 +14,8 @@ from screening.domain.model import ScreenRequest
 from screening.domain.policy import build_policy_set
 from screening.adapters.sqlite.decision_log import SqliteDecisionLog
 
+from decision_calls import log_call
+
 DAY = 86400
 
 
@@ -27,7 +29,7 @@ def logged(database, ages_in_days):
     with SqliteDecisionLog(log_path(database)) as log:
         for n, days in enumerate(ages_in_days):
             request = ScreenRequest(f"old-{n}", "LP-A", "A-1", "0812-3456-7890", called_party_name="Ibu Siti")
-            log.append(request, dataclasses.replace(engine.screen(request), at=time.time() - days * DAY))
+            log_call(log, request, dataclasses.replace(engine.screen(request), at=time.time() - days * DAY))
 
 
 def kept_calls(database):

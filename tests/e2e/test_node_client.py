@@ -54,7 +54,8 @@ def test_the_node_client_screens_calls(node_client, cli, start_server):
     assert denied["decision"] == "DECISION_DENY" and denied["max_duration_seconds"] == 0
     # A retry with the same call_id is the same call: the first answer, whatever came since.
     cli("allowlist", "remove", "A-001", "0812-3456-7890", "--reason", "withdrawn")
-    again = json.loads(node_client(*target, "--number", "0812-3456-7890", "--call-id", "node-1").stdout)
+    again = json.loads(node_client(*target, "--number", "0812-3456-7890", "--name", "Siti Aminah",
+                                   "--call-id", "node-1").stdout)
     assert again["decision"] == "DECISION_ALLOW" and again["list_version"] == answer["list_version"]
 
 

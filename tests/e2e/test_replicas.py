@@ -89,8 +89,10 @@ def test_a_retry_to_the_other_replica_gets_the_first_answer_once(lists, postgres
     a, b = replicas(postgres_url, "a"), replicas(postgres_url, "b")
     first = a.screen(FAMILY, call_id="kiosk-7-0001")
     assert first.decision == pb.DECISION_ALLOW
-    again = b.screen("0857-0000-0000", call_id="kiosk-7-0001")  # a different number: still the first answer
-    assert again == first
+    assert b.screen("+62 812 3456 7890", call_id="kiosk-7-0001") == first  # the same number, in another form
+    with pytest.raises(grpc.RpcError) as refused:  # another call under its id: refused by the replica that lost
+        b.screen("0857-0000-0000", call_id="kiosk-7-0001")
+    assert refused.value.code() is grpc.StatusCode.ALREADY_EXISTS and "dialed_number" in refused.value.details()
     with psycopg.connect(postgres_url) as conn:
         rows = conn.execute("SELECT replica FROM decisions WHERE call_id = 'kiosk-7-0001'").fetchall()
     assert rows == [("a",)]

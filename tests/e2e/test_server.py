@@ -197,7 +197,7 @@ def test_a_killed_server_loses_no_answered_decision(lists, start_server):
     server.stop(signal.SIGKILL)
     server = start_server()
     for call_id, answer in answers.items():
-        assert server.screen("0857-0000-0000", call_id=call_id) == answer
+        assert server.screen(FAMILY, call_id=call_id) == answer
 
 
 def test_the_readme_example_client(lists, start_server):

@@ -88,20 +88,6 @@ def test_an_event_is_the_call_and_its_answer_with_consecutive_sequences(lists, s
     assert metric(server, "screening_feed_events_total") == 3
 
 
-def test_a_privileged_call_carries_no_number_and_no_name(lists, start_server):
-    server = start_server()
-    console = watch(server)
-    watching(server, 1)
-    answer = server.screen(LAWYER, called_party_name="Pak Pengacara Hidayat")
-    [event] = take(console, 1)
-    assert event.response.record is False and event.response.call_id == answer.call_id
-    assert (event.request.dialed_number, event.request.called_party_name, event.response.normalized_number) == (
-        "", "", "")
-    sent = event.SerializeToString()
-    assert b"5551234" not in sent and b"Hidayat" not in sent
-    assert [f.reason for f in event.response.findings] == [pb.REASON_PRIVILEGED]
-
-
 def test_a_console_that_reconnects_with_its_cursor_misses_nothing_and_sees_nothing_twice(lists, start_server):
     server = start_server()
     console = watch(server)

@@ -24,7 +24,7 @@ RULE_TESTS = DEPLOY / "prometheus" / "screening-alerts.test.yml"
 DASHBOARD = DEPLOY / "grafana" / "screening-dashboard.json"
 # Metrics Prometheus itself makes (not the service's).
 PROMETHEUS_OWN = {"up"}
-RULES_COUNT = 14
+RULES_COUNT = 15
 
 
 def promtool() -> str:
@@ -106,7 +106,8 @@ def test_alerts_and_dashboard_ask_only_for_metrics_the_service_exports():
         "screening_list_reloads_created", "screening_decisions_pruned_created",
         "screening_decision_log_write_seconds_sum", "screening_decision_log_write_seconds_count",
         "screening_decision_log_write_seconds_created", "screening_feed_events_created",
-        "screening_feed_alerts_created", "screening_feed_dropped_subscribers_created"}
+        "screening_feed_alerts_created", "screening_feed_dropped_subscribers_created",
+        "screening_call_id_conflicts_created"}
 
 
 def test_the_dashboard_is_well_formed():

@@ -18,7 +18,11 @@ from screening.adapters.postgres.decision_log import PostgresDecisionLog
 from screening.adapters.postgres.decision_sql import insert
 from screening.domain.behaviour import Attempt
 from screening.domain.model import Decision, Finding, NumberType, Reason, ScreenRequest, Screening
+from screening.domain.numbers import normalize
+from screening.service.call_prints import call_print, differing
 from screening.service.ports import LogUnavailable, StoreError
+
+from decision_calls import log_call as append_call
 
 pytestmark = pytest.mark.postgres
 
@@ -37,7 +41,7 @@ def answer(call_id, at=None, number=f"+{FAMILY}", record=True):
 def log_call(log, call_id, **fields):
     """Append a call; returns (what was passed, what came back)."""
     given = answer(call_id, **{k: v for k, v in fields.items() if k in ("at", "number", "record")})
-    return given, log.append(call(call_id, **{k: v for k, v in fields.items() if k in ("inmate", "number")}), given)
+    return given, append_call(log, call(call_id, **{k: v for k, v in fields.items() if k in ("inmate", "number")}), given)
 
 
 def stored_calls(url):
@@ -73,7 +77,7 @@ def append_at_once(log, names):
 
     def append(name):
         start.wait()
-        logged[name] = log.append(call(name), answer(name))
+        logged[name] = append_call(log, call(name), answer(name))
 
     threads = [threading.Thread(target=append, args=(name,)) for name in names]
     for thread in threads:
@@ -111,7 +115,7 @@ def test_two_threads_retrying_one_call_in_one_log_get_one_answer(postgres_url, o
 
     def retry(n):
         start.wait()
-        logged[n] = log.append(call("c-1"), tries[n])
+        logged[n] = append_call(log, call("c-1"), tries[n])
 
     threads = [threading.Thread(target=retry, args=(n,)) for n in range(len(tries))]
     for thread in threads:
@@ -135,9 +139,13 @@ def test_while_the_database_is_away_decisions_are_spooled_then_replayed_in_order
     spool = tmp_path / "replica-1" / "decisions.spool"
     assert stat.S_IMODE(spool.stat().st_mode) == 0o600 and stat.S_IMODE(spool.parent.stat().st_mode) == 0o700
     assert [json.loads(line)["row"][1] for line in spool.read_text().splitlines()] == [f"away-{n}" for n in range(5)]
-    assert log.find("LP-A", "away-3") == spooled[3][0]  # answered from the spool
-    retried = log.append(call("away-3"), answer("away-3"))
+    assert log.find("LP-A", "away-3").screening == spooled[3][0]  # answered from the spool
+    retried = append_call(log, call("away-3"), answer("away-3"))
     assert retried is not spooled[3][0] and retried == spooled[3][0]
+    other = call("away-3", number="+6285712345678")  # another call, under a spooled call's id
+    theirs = call_print(log.call_key(), other, normalize(other.dialed_number, "ID"))
+    for earlier in (log.find("LP-A", "away-3"), log.append(other, answer("away-3"), theirs)):
+        assert earlier.screening == spooled[3][0] and differing(earlier.call, theirs) == ("dialed_number",)
 
     private_postgres.start()
     after = log_call(log, "after")  # queued behind the spool, and kept in order
@@ -147,22 +155,27 @@ def test_while_the_database_is_away_decisions_are_spooled_then_replayed_in_order
     health = log.health()
     assert health.reachable and health.last_reachable > time.time() - 10 and not spool.exists()
     assert log.replay_conflicts == 0
-    assert log.find("LP-A", "before") is not None and log.find("LP-A", "away-0") == spooled[0][0]
+    assert log.find("LP-A", "before") is not None and log.find("LP-A", "away-0").screening == spooled[0][0]
 
 
 def test_a_retry_of_a_call_answered_before_the_outage_is_answered_again_and_counted(private_postgres, open_log,
                                                                                       caplog):
     log = open_log(private_postgres.url)
     first, _ = log_call(log, "c-1", at=1000.0)
+    log_call(log, "c-2", at=1000.0)
     private_postgres.stop()
     assert log.find("LP-A", "c-1") is None  # the database that has it is away
     again, returned = log_call(log, "c-1", at=1001.0)
     assert returned is again  # answered from the spool: durable here, checked against the database later
+    log_call(log, "c-2", at=1001.0, number="+6285712345678")  # another call: it cannot be told yet
     private_postgres.start()
     with caplog.at_level(logging.WARNING):
         wait_for(lambda: log.health().spooled == 0)
-    assert log.replay_conflicts == 1 and "call c-1 of LP-A" in caplog.text
-    assert log.find("LP-A", "c-1") == first and stored_calls(private_postgres.url) == ["c-1"]
+    assert log.replay_conflicts == 2 and "call c-1 of LP-A" in caplog.text
+    [conflict] = [r for r in caplog.records if getattr(r, "event", "") == "call_id_conflict"]
+    assert conflict.call_id == "c-2" and conflict.fields == ["dialed_number"]
+    assert "85712345678" not in caplog.text and "not the same dialed_number" in conflict.getMessage()
+    assert log.find("LP-A", "c-1").screening == first and stored_calls(private_postgres.url) == ["c-1", "c-2"]
 
 
 def test_an_idle_log_notices_the_database_go_and_come_back(private_postgres, open_log, monkeypatch):
@@ -175,7 +188,7 @@ def test_an_idle_log_notices_the_database_go_and_come_back(private_postgres, ope
     wait_for(lambda: log.health().reachable)
     assert log.health().last_reachable > time.time() - 5
     given, returned = log_call(log, "c-1")
-    assert returned is given and log.find("LP-A", "c-1") == given
+    assert returned is given and log.find("LP-A", "c-1").screening == given
 
 
 def test_a_privileged_call_in_the_spool_keeps_no_number(private_postgres, open_log, tmp_path):
@@ -227,7 +240,7 @@ def test_a_new_log_replays_a_spool_left_behind(private_postgres, open_log, tmp_p
     assert again.health().spooled == 0 and not spool.exists()
     assert stored_calls(private_postgres.url) == ["c-2", "c-0", "c-1", "c-3"]
     assert again.replay_conflicts == 1 and "call c-2 of LP-A" in caplog.text
-    assert again.find("LP-A", "c-2").at == 5.0
+    assert again.find("LP-A", "c-2").screening.at == 5.0
     again.close()
 
     spool.write_bytes(kept)  # as if it had stopped after replaying, before removing the spool
@@ -306,7 +319,7 @@ def test_the_tail_sees_every_attempt_once_while_other_replicas_write_from_many_t
 
     def write(writer, first):
         for n in range(first, first + 100):
-            writer.append(call(f"c-{n}"), answer(f"c-{n}", at=1000.0 + n))
+            append_call(writer, call(f"c-{n}"), answer(f"c-{n}", at=1000.0 + n))
 
     threads = [threading.Thread(target=write, args=(writers[t % 2], t * 100)) for t in range(4)]
     for thread in threads:
@@ -316,6 +329,6 @@ def test_the_tail_sees_every_attempt_once_while_other_replicas_write_from_many_t
     for thread in threads:
         thread.join()
     seen.extend(reader.attempts_by_others())
-    reader.append(call("own"), answer("own", at=5000.0))
+    append_call(reader, call("own"), answer("own", at=5000.0))
     seen.extend(reader.attempts_by_others())
     assert sorted(attempt.at for attempt in seen) == [1000.0 + n for n in range(400)]

@@ -58,7 +58,7 @@ def test_the_server_reads_the_lists_and_writes_decisions_only(database, tmp_path
         assert "permission denied" in denied(lambda: store.add(BlockEntry("+6282222222222"), WHY))
     with PostgresDecisionLog(url, spool_path=tmp_path / "a.spool", replica="a") as log:
         answer = CallScreener.resume(engine(), log, 600).screen(call("c-1"))
-        assert log.find("LP-A", "c-1") == answer
+        assert log.find("LP-A", "c-1").screening == answer
         assert log.prune(0) == 0
     with psycopg.connect(url, autocommit=True) as conn:
         for statement in ("UPDATE change_log SET actor = 'x'", "DELETE FROM change_log",

@@ -3,12 +3,14 @@ flight together reach the log together (so a backend can commit them as
 one), and an attempt that was not recorded leaves the behavioural windows."""
 
 import threading
+import time
 
 import pytest
 
 from screening.adapters.sqlite.decision_log import SqliteDecisionLog
 from screening.domain.behaviour import Attempt, RecentCalls
 from screening.domain.model import Reason
+from screening.service.call_prints import CallIdConflict
 from screening.service.ports import LogUnavailable
 from screening.service.screener import CallScreener
 
@@ -22,12 +24,32 @@ class GatedLog(SqliteDecisionLog):
         super().__init__(path)
         self.gate, self.fail = gate, fail
 
-    def append(self, request, screening):
+    def append(self, request, screening, call):
         if self.gate is not None:
             self.gate.wait(timeout=10)
         if self.fail:
             raise LogUnavailable("the database is away and the spool is full")
-        return super().append(request, screening)
+        return super().append(request, screening, call)
+
+
+class BlindLog(SqliteDecisionLog):
+    """The real SQLite log, whose find misses: a replica's view in the moment
+    before another replica's write of the same call commits."""
+
+    def find(self, facility_id, call_id):
+        return None
+
+
+def test_a_call_that_loses_the_race_for_its_call_id_is_compared_with_the_winner(tmp_path):
+    with SqliteDecisionLog(tmp_path / "d.db") as log, BlindLog(tmp_path / "d.db") as blind:
+        first = CallScreener.resume(engine(), log, 600).screen(call("c-1"))
+        fed = []
+        late = CallScreener(engine(), blind, RecentCalls(600), on_decided=lambda *decided: fed.append(decided))
+        assert late.screen(call("c-1", number="0812 3456 7890")) == first  # the same call: its answer
+        with pytest.raises(CallIdConflict) as refused:
+            late.screen(call("c-1", number="0857-0000-0000"))
+        assert refused.value.fields == ("dialed_number",) and "0857" not in str(refused.value)
+        assert len(late.recent) == 0 and fed == [] and log.count_before(time.time() + 60) == 1
 
 
 def test_calls_in_flight_reach_the_log_together(tmp_path):

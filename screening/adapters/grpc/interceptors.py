@@ -2,7 +2,9 @@
 
 A bad request gets INVALID_ARGUMENT with a google.rpc.BadRequest naming each
 bad field; lists not loaded yet, or a decision log that cannot record the
-answer, gets UNAVAILABLE (retry, elsewhere or later); the monitoring feed's
+answer, gets UNAVAILABLE (retry, elsewhere or later); a call_id used before
+for another call gets ALREADY_EXISTS with a google.rpc.BadRequest naming the
+fields that differ (never their values); the monitoring feed's
 errors get OUT_OF_RANGE, RESOURCE_EXHAUSTED or UNAVAILABLE (_FEED_CODES);
 anything else is logged with its traceback and answered INTERNAL without
 details, and the server keeps serving.
@@ -20,6 +22,7 @@ from grpc_status import rpc_status
 from screening.adapters.json_logs import CALL_ID
 from screening.domain.errors import FieldViolation, InvalidRequest, ListsNotLoaded
 from screening.service.feed import CursorOutOfRange, FeedClosed, FeedError, FellBehind, TooManyWatchers
+from screening.service.call_prints import CallIdConflict
 from screening.service.ports import LogUnavailable
 
 log = logging.getLogger(__name__)
@@ -104,6 +107,8 @@ def _abort(error: Exception, context, method: str) -> None:
     """End the call with the status the error means; always raises."""
     if isinstance(error, InvalidRequest):
         context.abort_with_status(rpc_status.to_status(_bad_request(error)))
+    if isinstance(error, CallIdConflict):
+        context.abort_with_status(rpc_status.to_status(_conflict(error)))
     if isinstance(error, (ListsNotLoaded, LogUnavailable)):
         context.abort(grpc.StatusCode.UNAVAILABLE, str(error))
     if isinstance(error, FeedError):
@@ -116,9 +121,19 @@ def _abort(error: Exception, context, method: str) -> None:
 
 
 def _bad_request(error: InvalidRequest) -> status_pb2.Status:
+    violations = [(v.field, v.description) for v in error.violations]
+    return status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=str(error), details=[_violations(violations)])
+
+
+def _conflict(error: CallIdConflict) -> status_pb2.Status:
+    violations = [(field, f"not the {field} of the call this call_id was used for before") for field in error.fields]
+    return status_pb2.Status(code=code_pb2.ALREADY_EXISTS, message=str(error), details=[_violations(violations)])
+
+
+def _violations(violations: list[tuple[str, str]]) -> any_pb2.Any:
     detail = any_pb2.Any()
     detail.Pack(error_details_pb2.BadRequest(field_violations=[
-        error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
-        for v in error.violations
+        error_details_pb2.BadRequest.FieldViolation(field=field, description=description)
+        for field, description in violations
     ]))
-    return status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=str(error), details=[detail])
+    return detail

@@ -20,15 +20,16 @@ from typing import Any, TypeVar
 import psycopg
 from psycopg_pool import PoolTimeout
 
-from screening.adapters.decision_rows import COLUMNS, to_archived, to_row, to_screening
+from screening.adapters.decision_rows import COLUMNS, to_archived, to_logged, to_row
 from screening.adapters.postgres.connection import connect, database_error, pool, shown
-from screening.adapters.postgres.decision_sql import FIND, FORGET_NAMES, as_row
+from screening.adapters.postgres.decision_sql import CALL_KEY, FIND, FORGET_NAMES, as_row
 from screening.adapters.postgres.group_commit import GroupCommit, SpoolBound
 from screening.adapters.postgres.migrations import check_current, migrate
 from screening.adapters.postgres.spool import Spool
 from screening.adapters.postgres.tail import Tail
 from screening.domain.behaviour import Attempt
 from screening.domain.model import ScreenRequest, Screening
+from screening.service.call_prints import CallPrint, Logged
 from screening.adapters import decision_search
 from screening.service.ports import PRUNE_BATCH, Archive, DecisionLog, DecisionQuery, LogHealth, StoreError
 
@@ -69,7 +70,10 @@ class PostgresDecisionLog(DecisionLog):
             raise ValueError("max_batch, spool_max_decisions and spool_max_age_seconds must be positive")
         self.url, self.replica, self._where = url, replica or f"{socket.gethostname()}:{os.getpid()}", shown(url)
         self._closed = False
-        self.migrated = _prepare_schema(url, mode)
+        # Only a log that answers calls reads the key (roles.sql grants it to
+        # the replicas alone): who reads the decisions cannot test a guessed
+        # number against a privileged call's print.
+        self.migrated, self._key = _prepare_schema(url, mode, with_key=mode != "ro" and answering)
         self._pool = pool(url, "decision-log", max_size=READERS, read_only=mode == "ro")
         self._tail = Tail(self.replica)
         self._writer: GroupCommit | None = None
@@ -79,7 +83,7 @@ class PostgresDecisionLog(DecisionLog):
                 self._spool = Spool(spool_path)
                 self._writer = GroupCommit(lambda: _writer_connection(url), self._spool, self.replica,
                                            SpoolBound(spool_max_decisions, spool_max_age_seconds), max_batch,
-                                           self._where)
+                                           self._where, self._key)
                 self._writer.start()
             except BaseException:
                 self.close()
@@ -105,7 +109,7 @@ class PostgresDecisionLog(DecisionLog):
             self._spool.close()
         self._pool.close()
 
-    def find(self, facility_id: str, call_id: str) -> Screening | None:
+    def find(self, facility_id: str, call_id: str) -> Logged | None:
         """The queue's or the spool's answer, else one indexed SELECT.
 
         The screener calls this before every append. On PostgreSQL append
@@ -131,13 +135,18 @@ class PostgresDecisionLog(DecisionLog):
             return None
         except psycopg.Error as error:
             raise database_error("finding a decision", error) from None
-        return None if row is None else to_screening(as_row(row))
+        return None if row is None else to_logged(as_row(row), self._key)
 
-    def append(self, request: ScreenRequest, screening: Screening) -> Screening:
+    def append(self, request: ScreenRequest, screening: Screening, call: CallPrint) -> Logged:
         self._check_open()
         if self._writer is None:
             raise StoreError("the decision log was opened read-only")
-        return self._writer.append(to_row(request, screening), screening)
+        return self._writer.append(to_row(request, screening, call), screening, call)
+
+    def call_key(self) -> bytes:
+        if self._key is None:
+            raise StoreError("the decision log was opened read-only (to read or prune, not to answer calls): it has no call key")
+        return self._key
 
     def attempts_since(self, since: float) -> Iterator[Attempt]:
         """Every replica's attempts. Not the spool's: a log that starts has
@@ -239,13 +248,18 @@ class PostgresDecisionLog(DecisionLog):
             raise StoreError("the decision log is closed")
 
 
-def _prepare_schema(url: str, mode: str) -> list[int]:
+def _prepare_schema(url: str, mode: str, with_key: bool) -> tuple[list[int], bytes | None]:
+    """The migrations applied, and the call prints' key (migration 0004) when asked for."""
     conn = connect(url)
     try:
         if mode == "rwc":
-            return migrate(conn, "decisions")
-        check_current(conn, "decisions")
-        return []
+            migrated = migrate(conn, "decisions")
+        else:
+            check_current(conn, "decisions")
+            migrated = []
+        return migrated, conn.execute(CALL_KEY).fetchone()[0].encode() if with_key else None
+    except psycopg.Error as error:
+        raise database_error("reading the decision log's call key", error) from None
     finally:
         conn.close()
 

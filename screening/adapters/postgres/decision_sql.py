@@ -25,8 +25,12 @@ _RECORD = NAMES.index("record")
 _NAME = NAMES.index("called_party_name")
 # A privileged call's name is dropped here too: a spool written by an
 # earlier version (which kept it) may be replayed into this one.
+# A row spooled by a version before call prints is one column short: its
+# print is '' (decision_rows.to_logged compares such a row by what it kept).
+_PRINT = NAMES.index("call_print")
 _FIELDS = ", ".join(
     f"CASE WHEN (r->>{_RECORD})::boolean THEN r->>{i} ELSE '' END" if i == _NAME
+    else f"coalesce(r->>{i}, '')" if i == _PRINT
     else f"(r->>{i})::{_TYPES.get(name, 'text')}" for i, name in enumerate(NAMES))
 # The decisions inserted (ON CONFLICT skips a call already logged) bring
 # their findings' rows and their called parties' names in the same
@@ -45,6 +49,7 @@ INSERT = (f"WITH new AS (INSERT INTO decisions ({COLUMNS}, replica) SELECT {_FIE
 _STORED = (f"SELECT {COLUMNS} FROM decisions "
            "WHERE (facility_id, call_id) IN (SELECT * FROM unnest(%s::text[], %s::text[]))")
 FIND = f"SELECT {COLUMNS} FROM decisions WHERE facility_id = %s AND call_id = %s"
+CALL_KEY = "SELECT key FROM call_key"
 # After a prune (whose findings' rows go by the foreign key's cascade): the
 # names no decision holds any longer go too (retention).
 FORGET_NAMES = ("DELETE FROM called_names n WHERE NOT EXISTS (SELECT 1 FROM decisions "

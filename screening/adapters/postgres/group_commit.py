@@ -26,11 +26,12 @@ from dataclasses import dataclass
 
 import psycopg
 
-from screening.adapters.decision_rows import to_screening
+from screening.adapters.decision_rows import to_logged
 from screening.adapters.postgres.connection import database_error, message
 from screening.adapters.postgres.decision_sql import Key, insert, key
 from screening.adapters.postgres.spool import Spool
 from screening.domain.model import Screening
+from screening.service.call_prints import CallPrint, Logged, differing
 from screening.service.ports import LogHealth, LogUnavailable, StoreError
 
 log = logging.getLogger(__name__)
@@ -51,15 +52,15 @@ class SpoolBound:
 class _Pending:
     """One append waiting for its batch."""
 
-    __slots__ = ("key", "row", "screening", "answer", "error", "done")
+    __slots__ = ("key", "row", "screening", "call", "answer", "error", "done")
 
-    def __init__(self, row: tuple, screening: Screening):
-        self.key, self.row, self.screening = key(row), row, screening
-        self.answer: Screening | None = None
+    def __init__(self, row: tuple, screening: Screening, call: CallPrint):
+        self.key, self.row, self.screening, self.call = key(row), row, screening, call
+        self.answer: Logged | None = None  # its own, or the answer logged first (with that call's print)
         self.error: Exception | None = None
         self.done = threading.Event()
 
-    def result(self) -> Screening:
+    def result(self) -> Logged:
         self.done.wait()
         if self.error is not None:
             raise self.error
@@ -68,10 +69,11 @@ class _Pending:
 
 class GroupCommit:
     def __init__(self, connect: Callable[[], psycopg.Connection], spool: Spool, replica: str, bound: SpoolBound,
-                 max_batch: int, where: str):
+                 max_batch: int, where: str, call_key: bytes):
         """connect: a new autocommit writer connection (StoreError when the
-        database cannot be reached); where: the database, for messages."""
-        self._connect, self._spool, self._replica = connect, spool, replica
+        database cannot be reached); where: the database, for messages;
+        call_key: the log's key for call prints (to_logged)."""
+        self._connect, self._spool, self._replica, self._key = connect, spool, replica, call_key
         self._bound, self._max_batch, self._where = bound, max_batch, where
         self._cond = threading.Condition()
         self._queue: deque[_Pending] = deque()
@@ -109,8 +111,8 @@ class GroupCommit:
 
     # Called from any thread.
 
-    def append(self, row: tuple, screening: Screening) -> Screening:
-        item = _Pending(row, screening)
+    def append(self, row: tuple, screening: Screening, call: CallPrint) -> Logged:
+        item = _Pending(row, screening, call)
         with self._cond:
             if self._closing or self._stopped:
                 raise LogUnavailable(self._stopped or "the decision log is closed")
@@ -118,27 +120,29 @@ class GroupCommit:
             if first is None:
                 spooled = self._spool.get(item.key)
                 if spooled is not None:
-                    return to_screening(spooled)
+                    return to_logged(spooled, self._key)
                 if refusal := self._refusal():
                     raise LogUnavailable(refusal)
                 self._waiting[item.key] = item
                 self._queue.append(item)
                 self._cond.notify()
-        # A retry of a call still being written gets that call's answer, never its own.
+        # A retry of a call still being written gets that call's answer (and
+        # print: the screener compares), never its own.
         return (first or item).result()
 
-    def find(self, call: Key) -> Screening | None:
+    def find(self, call: Key) -> Logged | None:
         """The answer to a call still queued (once written) or spooled; None
         when it is neither (it is in the database, or was never answered)."""
         with self._cond:
             item = self._waiting.get(call)
         if item is None:
             spooled = self._spool.get(call)
-            return None if spooled is None else to_screening(spooled)
+            return None if spooled is None else to_logged(spooled, self._key)
         item.done.wait()
         if item.error is not None:
             return None
-        return to_screening(item.row) if item.answer is item.screening else item.answer
+        # As the log keeps it (a privileged call's answer without its number).
+        return to_logged(item.row, self._key) if item.answer.screening is item.screening else item.answer
 
     def health(self) -> LogHealth:
         with self._cond:
@@ -211,9 +215,9 @@ class GroupCommit:
         self._wrote()
         for item in batch:
             if item.key in inserted:
-                item.answer = item.screening
+                item.answer = Logged(item.screening, item.call)
             elif item.key in stored:
-                item.answer = to_screening(stored[item.key])
+                item.answer = to_logged(stored[item.key], self._key)
             else:  # pruned between the insert and the read: the call is too old to matter
                 item.error = StoreError(f"call {item.key[1]} was answered before but its answer is gone")
         self._settle(batch)
@@ -232,7 +236,7 @@ class GroupCommit:
                     f"written ({error.strerror}): calls are refused"))
             else:
                 for item in kept:
-                    item.answer = item.screening
+                    item.answer = Logged(item.screening, item.call)
                 self._settle(kept)
         if refused:
             with self._cond:
@@ -281,14 +285,25 @@ class GroupCommit:
         for row in rows:
             # Equal: this replica's own earlier try got there (a replay cut short, a commit whose reply was lost).
             if key(row) not in inserted and stored.get(key(row)) != row:
-                self.replay_conflicts += 1
-                log.warning("decision log: call %s of %s, answered from the spool, had been answered first "
-                            "(by another replica, or before the database went away); the log keeps that first "
-                            "answer", row[1], row[0], extra={"call_id": row[1], "facility_id": row[0]})
+                self._replay_conflict(row, stored.get(key(row)))
         self._spool.committed(len(rows))
         if not self._spool.count:
             log.info("decision log: the spool is replayed into %s; writing there again", self._where)
         return True
+
+    def _replay_conflict(self, row: tuple, first: tuple | None) -> None:
+        """A spooled answer the log had answered first. While the database
+        was away its call could not be compared with that first one: when
+        they were not the same call, say which fields differ (never their
+        values), as a refused call_id conflict is logged."""
+        self.replay_conflicts += 1
+        fields = differing(to_logged(first, self._key).call, to_logged(row, self._key).call) if first else ()
+        extra = {"call_id": row[1], "facility_id": row[0]}
+        if fields:
+            extra |= {"event": "call_id_conflict", "fields": list(fields)}
+        log.warning("decision log: call %s of %s, answered from the spool, had been answered first "
+                    "(by another replica, or before the database went away)%s; the log keeps that first answer",
+                    row[1], row[0], f" for another call (not the same {', '.join(fields)})" if fields else "", extra=extra)
 
     def _probe(self) -> None:
         try:

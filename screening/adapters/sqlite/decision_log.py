@@ -19,12 +19,13 @@ from typing import Any
 
 from screening.domain.behaviour import Attempt
 from screening.domain.model import ScreenRequest, Screening
+from screening.service.call_prints import CallPrint, Logged
 from screening.service.ports import PRUNE_BATCH, Archive, DecisionLog, DecisionQuery
 from screening.adapters import decision_search
 from screening.adapters.sqlite.store import create_private_file
 from screening.adapters.sqlite import connection
 from screening.adapters.sqlite.migrations import bundled_migrations
-from screening.adapters.decision_rows import COLUMNS, NAMES, finding_rows, to_archived, to_row, to_screening
+from screening.adapters.decision_rows import COLUMNS, NAMES, finding_rows, to_archived, to_logged, to_row
 
 
 class SqliteDecisionLog(DecisionLog):
@@ -39,23 +40,30 @@ class SqliteDecisionLog(DecisionLog):
         self._conn, self.migrated = connection.open_database(
             self.path, mode, "decision log", bundled_migrations("decisions"), ("PRAGMA synchronous=NORMAL",), 10)
         self._lock = threading.Lock()
+        self._key = read_call_key(self._conn)
 
     def close(self) -> None:
         connection.close(self._conn, self.path, self._mode)
 
-    def find(self, facility_id: str, call_id: str) -> Screening | None:
+    def find(self, facility_id: str, call_id: str) -> Logged | None:
+        return self._stored(facility_id, call_id)
+
+    def _stored(self, facility_id: str, call_id: str) -> Logged | None:
         with self._lock:
             row = self._conn.execute(f"SELECT {COLUMNS} FROM decisions WHERE facility_id = ? AND call_id = ?",
                                      (facility_id, call_id)).fetchone()
-        return None if row is None else to_screening(row)
+        return None if row is None else to_logged(row, self._key)
 
-    def append(self, request: ScreenRequest, screening: Screening) -> Screening:
-        row = to_row(request, screening)
+    def append(self, request: ScreenRequest, screening: Screening, call: CallPrint) -> Logged:
+        row = to_row(request, screening, call)
         with self._lock, self._transaction():
             inserted = write_decisions(self._conn, [row])
         if inserted:
-            return screening
-        return self.find(request.facility_id, request.call_id)
+            return Logged(screening, call)
+        return self._stored(request.facility_id, request.call_id)  # logged first, by another process
+
+    def call_key(self) -> bytes:
+        return self._key
 
     def attempts_since(self, since: float) -> Iterator[Attempt]:
         with self._lock:
@@ -144,3 +152,8 @@ def write_decisions(conn: sqlite3.Connection, rows: list[tuple]) -> int:
         if row[_NAME]:  # "" for a privileged call (decision_rows.to_row)
             conn.execute(_INSERT_NAME, (row[_NAME],))
     return inserted
+
+
+def read_call_key(conn: sqlite3.Connection) -> bytes:
+    """The key migration 0004 made for this log's call prints."""
+    return conn.execute("SELECT key FROM call_key").fetchone()[0].encode()
