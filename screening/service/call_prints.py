@@ -75,7 +75,8 @@ def differing(earlier: CallPrint, now: CallPrint) -> tuple[str, ...]:
     """The fields of `now` that are not the earlier call's (one it cannot tell is taken as the same)."""
     pairs = ((earlier.inmate_id, now.inmate_id), (earlier.number, now.number), (earlier.name, now.name))
     return tuple(field for field, (a, b) in zip(FIELDS, pairs, strict=True)
-                 if a is not None and b is not None and not hmac.compare_digest(a, b))
+                 # Bytes: compare_digest refuses str with non-ASCII characters (an inmate id may have them).
+                 if a is not None and b is not None and not hmac.compare_digest(a.encode(), b.encode()))
 
 
 def digest(key: bytes, field: str, value: str) -> str:
