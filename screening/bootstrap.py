@@ -6,7 +6,6 @@ import logging
 import os
 import signal
 import socket
-import threading
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -206,16 +205,18 @@ def decision_log_path(settings: Settings) -> Path:
 
 def serve(settings: Settings) -> None:
     """Run until SIGTERM or SIGINT, then drain and stop."""
-    stopping = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stopping.set())
+    # Blocked before any thread starts (threads inherit the mask), then taken
+    # with sigwait: a handler that set an Event could deadlock on the Event's
+    # own lock if the signal landed while the main thread held it.
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
     service = start_service(settings)
     if service.metrics_port:
         log.info("metrics on http://%s:%d/metrics", split_address(settings.metrics_listen)[0], service.metrics_port)
     # Logged last: process supervisors and the tests wait for this line.
     log.info("listening on %s:%d (%s)", settings.listen.rsplit(":", 1)[0], service.port, describe_transport(settings),
              extra=started_fields(settings, service))
-    stopping.wait()
+    signal.sigwait(stop_signals)
     log.info("shutting down: draining calls for up to %.1f s", settings.grace_seconds)
     service.stop(settings.grace_seconds)
     log.info("stopped")

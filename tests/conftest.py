@@ -3,11 +3,13 @@
 import compileall
 import json
 import os
+import queue
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -30,6 +32,15 @@ def pytest_sessionstart(session):
     source again, about a third of a CLI command's start. Compiled once here:
     Python reads the cache even where it is told not to write one."""
     compileall.compile_dir(Path(screening.__file__).parent, quiet=1)
+
+
+def pytest_collection_modifyitems(config, items):
+    """`-m "not e2e"` must leave out every test that starts processes: each
+    test under tests/e2e carries the marker, or the run stops here."""
+    unmarked = sorted({item.nodeid.split("::")[0] for item in items
+                       if "/e2e/" in item.nodeid.replace("\\", "/") and item.get_closest_marker("e2e") is None})
+    if unmarked:
+        raise pytest.UsageError("tests under tests/e2e without pytestmark = pytest.mark.e2e: " + ", ".join(unmarked))
 
 
 def _environment(**extra) -> dict:
@@ -92,20 +103,46 @@ def startup_event(line: str) -> dict | None:
 
 
 class ServerProcess:
+    # How long a server may take to say it listens, and to exit after SIGTERM
+    # (its grace_seconds is 5 by default); past either, the test fails with
+    # every thread's stack (faulthandler on SIGABRT) rather than hanging.
+    START_SECONDS = 30
+    STOP_SECONDS = 15
+
     def __init__(self, database: Path, *args, env=None, command=None, stderr=subprocess.STDOUT):
         """stderr: merged into the log by default; a file keeps stdout (the JSON log lines) alone."""
         command = command or [sys.executable, "-m", "screening.cli", "serve"]
         self.process = subprocess.Popen(
             [*command, "--database", str(database), "--listen", "127.0.0.1:0",
              "--metrics-listen", "127.0.0.1:0", *args],
-            stdout=subprocess.PIPE, stderr=stderr, text=True, env=_environment(**(env or {})),
+            stdout=subprocess.PIPE, stderr=stderr, text=True,
+            env=_environment(PYTHONFAULTHANDLER="1", **(env or {})),
         )
         self.log: list[str] = []
         self.port = self.metrics_port = 0
-        deadline = time.monotonic() + 30
+        # A thread reads the output, so a server that hangs silently before its
+        # first line cannot block the test past its deadline.
+        self._lines: queue.Queue = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self._wait_listening(time.monotonic() + self.START_SECONDS)
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
+        self.stub = screening_pb2_grpc.CallScreeningServiceStub(self.channel)
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def _wait_listening(self, deadline: float) -> None:
         while not self.port:
-            line = self.process.stdout.readline()
-            if not line:
+            try:
+                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                self._abort()
+                raise AssertionError(f"server did not start in {self.START_SECONDS} s:\n" + "".join(self.log))
+            if line is None:
+                self.process.wait()
                 raise AssertionError("server exited before listening:\n" + "".join(self.log))
             self.log.append(line)
             if event := startup_event(line):
@@ -115,10 +152,27 @@ class ServerProcess:
                 self.metrics_port = int(match[1])
             elif match := _LISTENING.search(line):
                 self.port = int(match[1])
-            if time.monotonic() > deadline:
-                raise AssertionError("server did not start:\n" + "".join(self.log))
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
-        self.stub = screening_pb2_grpc.CallScreeningServiceStub(self.channel)
+
+    def _abort(self) -> None:
+        """SIGABRT (every thread's stack, by faulthandler), then SIGKILL; the output read."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGABRT)
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._drain()
+
+    def _drain(self) -> None:
+        self._reader.join(timeout=10)
+        while True:
+            try:
+                line = self._lines.get_nowait()
+            except queue.Empty:
+                return
+            if line is not None:
+                self.log.append(line)
 
     def screen(self, number, inmate="A-1", facility="LP-CIPINANG", call_id=None, **fields):
         """One ScreenCall; a fresh call_id unless one is given (a retry)."""
@@ -127,16 +181,21 @@ class ServerProcess:
                                        dialed_number=number, **fields)
         return self.stub.ScreenCall(request, timeout=10)
 
-    def stop(self, sig=signal.SIGTERM, timeout=15) -> tuple[int, str]:
+    def stop(self, sig=signal.SIGTERM, timeout=None) -> tuple[int, str]:
+        """Signal the server and wait for it to exit: (exit code, everything it
+        printed). One that has not exited in time fails the test with its stacks."""
         self.channel.close()
         if self.process.poll() is None:
             self.process.send_signal(sig)
+        timeout = self.STOP_SECONDS if timeout is None else timeout
         try:
-            rest, _ = self.process.communicate(timeout=timeout)
+            self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            rest, _ = self.process.communicate()
-        return self.process.returncode, "".join(self.log) + rest
+            self._abort()
+            raise AssertionError(f"server did not exit within {timeout} s of signal {sig}:\n"
+                                 + "".join(self.log)) from None
+        self._drain()
+        return self.process.returncode, "".join(self.log)
 
 
 @pytest.fixture
