@@ -9,7 +9,11 @@ import sqlite3
 import stat
 import threading
 
+import pytest
+
 from conftest import Cli, ServerProcess, decision_log
+
+pytestmark = pytest.mark.e2e
 
 
 def calls_while(server, stop: threading.Event, answered: list, running: threading.Event) -> None:

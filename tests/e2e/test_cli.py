@@ -8,6 +8,8 @@ import stat
 
 import pytest
 
+from conftest import Cli
+
 pytestmark = pytest.mark.e2e
 
 
@@ -131,17 +133,35 @@ def test_conflicts_between_lists_are_warned_about(cli):
 
 
 def test_database_and_config_from_environment_and_file(cli, tmp_path):
-    other = tmp_path / "other.db"
+    """The database a command uses: --database over SCREENING_DATABASE over
+    the config file's `database`; the same order for policy settings."""
+    import subprocess
+    import sys
+
+    from conftest import _environment
+
+    stores = {}
+    for source, number in (("flag", "0811-1111-1001"), ("env", "0811-1111-1002"), ("file", "0811-1111-1003")):
+        stores[source] = tmp_path / f"{source}.db"
+        Cli(stores[source])("init")
+        Cli(stores[source])("blocklist", "add", number, "--reason", f"in the {source} database")
     config = tmp_path / "screening.toml"
-    config.write_text('[policy]\nrequire_allowlist = false\n')
-    result = cli("check", "--facility", "F", "--inmate", "A-1", "--number", "0857-1234-5678",
-                 "--config", str(config))
-    assert result.stdout.startswith("ALLOW")
+    config.write_text(f'database = "{stores["file"]}"\n[policy]\nrequire_allowlist = false\n')
+
+    def listed(*flags, **env):
+        result = subprocess.run([sys.executable, "-m", "screening.cli", "blocklist", "list", "--format", "json",
+                                 "--config", str(config), *flags], capture_output=True, text=True, timeout=60,
+                                env=_environment(**env), check=True)
+        return [entry["reason"] for entry in json.loads(result.stdout)]
+
+    assert listed() == ["in the file database"]
+    assert listed(SCREENING_DATABASE=str(stores["env"])) == ["in the env database"]
+    assert listed("--database", str(stores["flag"]), SCREENING_DATABASE=str(stores["env"])) == \
+        ["in the flag database"]
+    check = ("check", "--facility", "F", "--inmate", "A-1", "--number", "0857-1234-5678", "--config", str(config))
+    assert cli(*check).stdout.startswith("ALLOW")
     cli.env = {"SCREENING_POLICY_REQUIRE_ALLOWLIST": "true"}
-    result = cli("check", "--facility", "F", "--inmate", "A-1", "--number", "0857-1234-5678",
-                 "--config", str(config))
-    assert result.stdout.startswith("DENY")
-    assert not other.exists()
+    assert cli(*check).stdout.startswith("DENY")
 
 
 def test_database_file_is_private(cli, database):

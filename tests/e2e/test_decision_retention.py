@@ -8,13 +8,18 @@ import stat
 import time
 import urllib.request
 
+import pytest
+
 from screening.domain.engine import ScreeningEngine
 from screening.domain.lists import ListSnapshot
 from screening.domain.model import ScreenRequest
 from screening.domain.policy import build_policy_set
 from screening.adapters.sqlite.decision_log import SqliteDecisionLog
+from screening.v1 import screening_pb2 as pb
 
 from decision_calls import log_call
+
+pytestmark = pytest.mark.e2e
 
 DAY = 86400
 
@@ -76,7 +81,10 @@ def test_the_server_deletes_decisions_past_its_retention(cli, database, start_se
     while kept_calls(database) != ["old-2", "old-3"] and time.monotonic() < deadline:
         time.sleep(0.1)
     assert kept_calls(database) == ["old-2", "old-3"]
-    assert server.screen("0812-3456-7890").decision  # still answering, and logging
+    # Still answering, and logging: the family number is allowed, and its decision kept.
+    assert server.screen("0812-3456-7890", call_id="after-prune").decision == pb.DECISION_ALLOW
+    with SqliteDecisionLog(log_path(database)) as log:
+        assert log.find("LP-CIPINANG", "after-prune").screening.decision.name == "ALLOW"
     with urllib.request.urlopen(f"http://127.0.0.1:{server.metrics_port}/metrics", timeout=5) as response:
         metrics = response.read().decode()
     assert "screening_decisions_pruned_total 2.0" in metrics

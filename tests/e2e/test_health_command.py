@@ -7,6 +7,8 @@ import pytest
 from screening.cli.health import default_address
 from test_tls import ca, tls_env  # noqa: F401 (ca: a fixture)
 
+pytestmark = pytest.mark.e2e
+
 
 def health(cli, *args, env=None):
     cli.env = env or {}

@@ -1,6 +1,7 @@
 """The real server in a subprocess, called with a real gRPC client."""
 
 import signal
+import sqlite3
 import threading
 import time
 import urllib.request
@@ -10,7 +11,9 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
+from conftest import decision_log
 from screening.v1 import screening_pb2 as pb
+from screening.v1 import screening_pb2_grpc as pb_grpc
 
 pytestmark = pytest.mark.e2e
 
@@ -130,11 +133,52 @@ def test_metrics_endpoint_counts_decisions(lists, start_server):
 
 
 def test_sigterm_drains_and_exits_cleanly(lists, start_server):
-    server = start_server()
-    server.screen(FAMILY)
-    code, log = server.stop(signal.SIGTERM)
-    assert code == 0
-    assert "shutting down" in log and "stopped" in log
+    """The promise of a SIGTERM: calls in flight finish with their answers,
+    logged; health says NOT_SERVING while the port is still open; a call that
+    comes during the drain is refused UNAVAILABLE; exit 0 within the grace."""
+    grace = 8.0
+    server = start_server(env={"SCREENING_GRACE_SECONDS": str(grace)})
+    channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
+    stub, health = pb_grpc.CallScreeningServiceStub(channel), health_pb2_grpc.HealthStub(channel)
+    # Calls held in flight: the decision log's write lock is the test's until released.
+    holder = sqlite3.connect(decision_log(lists.database), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    in_flight = [stub.ScreenCall.future(pb.ScreenCallRequest(
+        call_id=f"drain-{n}", facility_id="LP-CIPINANG", inmate_id="A-1", dialed_number=FAMILY), timeout=30)
+        for n in range(3)]
+    _wait_until(lambda: _started(server) >= 3)
+    server.process.send_signal(signal.SIGTERM)
+    signalled = time.monotonic()
+    _wait_until(lambda: health.Check(health_pb2.HealthCheckRequest(), timeout=5).status
+                == health_pb2.HealthCheckResponse.NOT_SERVING)
+    with pytest.raises(grpc.RpcError) as refused:
+        stub.ScreenCall(pb.ScreenCallRequest(call_id="late", facility_id="LP-CIPINANG", inmate_id="A-1",
+                                             dialed_number=FAMILY), timeout=5)
+    assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert not any(call.done() for call in in_flight)
+    holder.execute("ROLLBACK")
+    assert [call.result().decision for call in in_flight] == [pb.DECISION_ALLOW] * 3
+    assert server.process.wait(timeout=grace + 10) == 0
+    assert time.monotonic() - signalled < grace + 5  # the drain ended with its calls, not at the deadline
+    channel.close()
+    code, log = server.stop()
+    assert code == 0 and "shutting down" in log and "stopped" in log
+    logged = holder.execute("SELECT call_id, decision FROM decisions ORDER BY call_id").fetchall()
+    assert logged == [(f"drain-{n}", "ALLOW") for n in range(3)]
+
+
+def _started(server) -> float:
+    """ScreenCall RPCs the server has started, from its /metrics."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{server.metrics_port}/metrics", timeout=5).read().decode()
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("grpc_server_started_total{") and "ScreenCall" in line)
+
+
+def _wait_until(condition, seconds=20.0):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "gave up waiting"
+        time.sleep(0.05)
 
 
 def test_python_server_py_takes_the_same_flags(lists, start_server):

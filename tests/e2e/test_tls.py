@@ -12,6 +12,8 @@ import pytest
 from screening.v1 import screening_pb2 as pb
 from screening.v1 import screening_pb2_grpc
 
+pytestmark = pytest.mark.e2e
+
 NUMBER = "0812-3456-7890"
 
 

@@ -4,6 +4,7 @@ import pytest
 from snapshots import engine_for, request
 
 from screening.domain.errors import InvalidRequest, ListsNotLoaded
+from screening.domain.model import Decision, Reason
 from screening.domain.validation import FIELD_LIMITS, validate_request
 
 
@@ -30,9 +31,15 @@ def test_over_long_values_are_refused(field):
     assert violations(**{field: "1" * (limit + 1)})[field] == f"is longer than {limit} characters"
 
 
-def test_values_at_the_limit_pass():
-    validate_request(request("0812-3456-7890", call_id="c" * 128, station_id="s" * 64,
-                             called_party_name="n" * 256))
+@pytest.mark.parametrize("field", list(FIELD_LIMITS))
+def test_values_at_the_limit_pass(field):
+    """Exactly the limit is allowed (an off-by-one would refuse it), and screened."""
+    limit = FIELD_LIMITS[field][1]
+    value = "0812-3456-7890".ljust(limit, "0") if field == "dialed_number" else "n" * limit
+    at_limit = dataclasses.replace(VALID, **{field: value})
+    assert len(getattr(at_limit, field)) == limit
+    validate_request(at_limit)  # raises InvalidRequest if refused
+    assert engine_for().screen(at_limit).decision in set(Decision)
 
 
 @pytest.mark.parametrize("number, problem", [
@@ -50,7 +57,12 @@ def test_control_characters_are_refused():
 
 
 def test_an_invalid_but_phone_shaped_number_is_not_bad_input():
-    validate_request(request("0812-34"))  # denied by the engine, not refused
+    """A short number is a real attempt to dial: answered DENY, and logged,
+    not refused as a malformed request the phone system would retry."""
+    validate_request(request("0812-34"))  # raises InvalidRequest if refused
+    screening = engine_for().screen(request("0812-34"))
+    assert screening.decision == Decision.DENY
+    assert [f.reason for f in screening.findings] == [Reason.INVALID_NUMBER]
 
 
 def test_screening_before_lists_are_loaded_is_unavailable():
