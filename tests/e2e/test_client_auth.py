@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import grpc
 import pytest
@@ -15,11 +16,13 @@ from screening.service.clients import new_token, token_hash
 from screening.v1 import screening_pb2 as pb
 from screening.v1 import screening_pb2_grpc
 
+from test_node_client import node_client  # noqa: F401 (a fixture: the Node.js example, installed)
 from test_replicas import metric, wait_for
 from test_tls import Authority, tls_env
 from test_watch import watching
 
 pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
 
 NUMBER = "0812-3456-7890"
 KIOSK_A, SWITCH = "kiosk.lp-a.example", "switch.national.example"
@@ -267,3 +270,20 @@ def test_tokens_in_clear_text_off_loopback_and_bad_client_tables_are_refused(cli
         result = serve(cli.database, "--config", str(path), "--listen", "127.0.0.1:0")
         assert result.returncode == 1 and result.stderr.startswith("screening: error: "), result.stderr
         assert says in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_the_example_clients_send_their_token(tokens, start_server, node_client):
+    path, secrets = tokens
+    server = start_server("--config", str(path), env=off())
+    call = ["--target", f"127.0.0.1:{server.port}", "--facility", "LP-A", "--inmate", "A-1", "--number", NUMBER]
+    example = [sys.executable, str(ROOT / "examples" / "screen_call.py"), *call]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SCREENING_")}
+    python = subprocess.run(example, capture_output=True, text=True, timeout=60,
+                            env={**clean, "SCREENING_TOKEN": secrets["lp-a"]})
+    assert python.returncode == 0 and '"decision": "DECISION_ALLOW"' in python.stdout, python.stderr
+    anonymous = subprocess.run(example, capture_output=True, text=True, timeout=60, env=clean)
+    assert anonymous.returncode == 1 and anonymous.stderr.startswith("UNAUTHENTICATED: ")
+    node = node_client(*call, "--token", secrets["lp-a"])
+    assert node.returncode == 0 and '"decision": "DECISION_ALLOW"' in node.stdout, node.stderr
+    other = node_client(*call[:3], "LP-B", *call[4:], "--token", secrets["lp-a"])
+    assert other.returncode == 2 and other.stderr.startswith("PERMISSION_DENIED: client lp-a may not screen")
