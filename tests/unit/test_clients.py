@@ -100,3 +100,15 @@ def test_settings_read_clients_and_the_unauthenticated_setting(tmp_path):
     config.write_text('[clients.lp-a]\nfacility_ids = []\ntoken_sha256 = "00"\n')
     with pytest.raises(ConfigError, match=rf"^{config}: \[clients.lp-a\] facility_ids: name the facilities"):
         load_settings(str(config), environ={})
+
+
+def test_the_readme_client_table_is_valid(tmp_path):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = readme.split("```toml\n[clients.cipinang]\n", 1)[1].split("```", 1)[0]
+    config = tmp_path / "clients.toml"
+    config.write_text("[clients.cipinang]\n" + block)
+    [client] = load_settings(str(config), environ={}).known_clients().all
+    assert (client.facility_ids, client.certificate_names) == ({"LP-CIPINANG"}, {"kiosk.cipinang.example"})
+    assert (client.may_watch, client.max_in_flight, client.max_calls_per_second) == (False, 16, 100)
