@@ -34,8 +34,7 @@ class DemoServer:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SCREENING_")}
         self._process = subprocess.Popen(
             [sys.executable, "-m", "screening.cli", "serve", "--config", str(self._config),
-             # Loopback only, and gone when the demo ends: no one else can reach it.
-             "--listen", "127.0.0.1:0", "--metrics-listen", "", "--allow-unauthenticated"],
+             "--listen", "127.0.0.1:0", "--metrics-listen", ""],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, env=env)
         try:
             port = self._port()
