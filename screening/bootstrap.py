@@ -129,7 +129,7 @@ def start_service(settings: Settings) -> Service:
         if settings.metrics_listen:
             host, port = split_address(settings.metrics_listen)
             service.metrics_port = metrics.serve(host, port)
-        check_authentication(settings)  # after the ports: one taken is said first, as before
+        check_authentication(settings, service.port)  # after the ports: one taken is said first, as before
         server.start()
         loading = time.perf_counter()
         reloader.load()
@@ -179,7 +179,7 @@ def _auth(settings: Settings, metrics: ScreeningMetrics) -> AuthInterceptor:
                            SERVICE_NAME, ClientMetrics(metrics.registry, clients.all))
 
 
-def check_authentication(settings: Settings) -> None:
+def check_authentication(settings: Settings, port: int) -> None:
     """Refuse to serve calls from anyone unless told to; warn when told to.
     Mutual TLS is authentication of its own: the client CA vouches for the caller."""
     clients, host = settings.known_clients(), settings.listen.rpartition(":")[0].strip("[]")
@@ -190,8 +190,8 @@ def check_authentication(settings: Settings) -> None:
                 f"{settings.listen} could screen calls for every facility. Configure clients (see `screening "
                 "clients token`), or set allow_unauthenticated = true (SCREENING_ALLOW_UNAUTHENTICATED=1, "
                 "--allow-unauthenticated) to serve that way")
-        log.warning("allow_unauthenticated: no clients configured: anyone who can reach %s may screen calls "
-                    "for every facility", settings.listen)
+        log.warning("allow_unauthenticated: no clients configured: anyone who can reach %s:%d may screen calls "
+                    "for every facility", settings.listen.rpartition(":")[0], port)
     elif not clients:
         log.warning("no [clients.NAME] configured: every client with a certificate from tls_client_ca may screen "
                     "calls for every facility and watch decisions")

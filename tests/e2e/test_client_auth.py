@@ -244,8 +244,8 @@ def test_serving_unauthenticated_needs_the_setting_and_is_warned_of(cli, start_s
                                     "facility.")
     assert "allow_unauthenticated = true" in result.stderr and len(result.stderr.splitlines()) == 1
     server = start_server("--allow-unauthenticated", env=off())
-    assert "allow_unauthenticated: no clients configured: anyone who can reach 127.0.0.1:0 may screen calls " \
-           "for every facility" in "".join(server.log)
+    assert f"allow_unauthenticated: no clients configured: anyone who can reach 127.0.0.1:{server.port} may " \
+           "screen calls for every facility" in "".join(server.log)
     assert "(plaintext, unauthenticated)" in "".join(server.log)
     assert server.screen(NUMBER).decision == pb.DECISION_DENY  # served: not allowlisted here
 

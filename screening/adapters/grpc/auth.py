@@ -123,7 +123,8 @@ class AuthInterceptor(grpc.ServerInterceptor):
         # "" or an undecodable request: the error mapping answers INVALID_ARGUMENT, naming the field.
         if facility and not client.may_screen_for(facility):
             self._deny(context, client.name, "permission_denied", grpc.StatusCode.PERMISSION_DENIED,
-                       f"client {client.name} may not screen calls for facility {facility!r} "
+                       # Quoted and cut short: it comes from the wire, before anything checked its length.
+                       f"client {client.name} may not screen calls for facility {facility[:64]!r} "
                        "(not in its facility_ids)")
 
     def _narrowed(self, client: Client, request, context):
