@@ -93,6 +93,9 @@ HEALTHCHECK --interval=30s --timeout=10s --start-period=10s --retries=3 CMD ["sc
 # The server drains in-flight calls on SIGTERM (grace_seconds, default 5s).
 STOPSIGNAL SIGTERM
 
+# `serve` refuses to start until it knows who may call: [clients.NAME] in a
+# mounted config (SCREENING_CONFIG), or SCREENING_ALLOW_UNAUTHENTICATED=true
+# on a network only the phone system reaches (README, "Who may call").
 ENTRYPOINT ["screening"]
 CMD ["serve"]
 

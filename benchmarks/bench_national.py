@@ -435,6 +435,8 @@ def environment(python_path: Path | None, reload_interval: float | None) -> dict
     """The server's and the CLI's environment: none of ours SCREENING_*; another
     checkout's code first on the path, if given."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCREENING_") and k != "PYTHONPATH"}
+    # Loopback, without the per-client caps; env, not flags: an older checkout ignores them.
+    env.update(SCREENING_ALLOW_UNAUTHENTICATED="true", SCREENING_CLIENT_MAX_CALLS_PER_SECOND="0", SCREENING_CLIENT_MAX_IN_FLIGHT="1000")
     if python_path is not None:
         env["PYTHONPATH"] = str(python_path)
     if reload_interval is not None:

@@ -71,6 +71,7 @@ def copy_lists(source: Path, url: str) -> None:
 def start_replica(url: str, name: str, folder: Path) -> tuple[subprocess.Popen, int]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCREENING_")}
     env.update(SCREENING_REPLICA=name, SCREENING_DECISION_SPOOL=str(folder / f"{name}.spool"))
+    env.update(SCREENING_ALLOW_UNAUTHENTICATED="true", SCREENING_CLIENT_MAX_CALLS_PER_SECOND="0", SCREENING_CLIENT_MAX_IN_FLIGHT="1000")  # loopback, measured without the per-client caps
     process = subprocess.Popen([sys.executable, "-m", "screening.cli", "serve", "--database", url,
                                 "--listen", "127.0.0.1:0", "--metrics-listen", ""],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)

@@ -49,6 +49,8 @@ POOL = 20_000  # distinct (inmate, number) requests the clients cycle through
 
 def start_server(database: Path) -> tuple[subprocess.Popen, int, int]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCREENING_")}
+    # Loopback, and measured without the per-client caps.
+    env.update(SCREENING_ALLOW_UNAUTHENTICATED="true", SCREENING_CLIENT_MAX_CALLS_PER_SECOND="0", SCREENING_CLIENT_MAX_IN_FLIGHT="1000")
     process = subprocess.Popen([sys.executable, "-m", "screening.cli", "serve", "--database", str(database),
                                 "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)

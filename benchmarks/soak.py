@@ -61,6 +61,9 @@ class Target:
     def __init__(self, backend: str, folder: Path, url: str):
         self.backend, self.folder = backend, folder
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("SCREENING_")}
+        # Loopback, without the per-client caps (the soak measures the server, not them).
+        self.env.update(SCREENING_ALLOW_UNAUTHENTICATED="true", SCREENING_CLIENT_MAX_CALLS_PER_SECOND="0",
+                        SCREENING_CLIENT_MAX_IN_FLIGHT="1000")
         if backend == "sqlite":
             self.database = str(folder / "screening.db")
         else:

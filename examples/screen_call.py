@@ -3,10 +3,13 @@
     python examples/screen_call.py --facility LP-CIPINANG --inmate A-001 --number "0812-3456-7890"
 
 With TLS: --ca (the CA that signed the server's certificate), and for
-mutual TLS --cert and --key (this client's certificate and key).
+mutual TLS --cert and --key (this client's certificate and key). A client
+known by a bearer token: --token, or SCREENING_TOKEN in the environment
+(kept out of the process list and shell history).
 """
 
 import argparse
+import os
 import sys
 import uuid
 
@@ -29,6 +32,8 @@ def main() -> int:
     parser.add_argument("--ca", help="PEM CA bundle to verify the server with (TLS)")
     parser.add_argument("--cert", help="PEM client certificate (mutual TLS)")
     parser.add_argument("--key", help="PEM client private key (mutual TLS)")
+    parser.add_argument("--token", default=os.environ.get("SCREENING_TOKEN"),
+                        help="bearer token of this client (default: $SCREENING_TOKEN)")
     args = parser.parse_args()
     request = screening_pb2.ScreenCallRequest(call_id=args.call_id, facility_id=args.facility,
                                               inmate_id=args.inmate, dialed_number=args.number,
@@ -37,7 +42,8 @@ def main() -> int:
         stub = screening_pb2_grpc.CallScreeningServiceStub(channel)
         try:
             # A real phone system sets a deadline and fails closed (denies) on error.
-            response = stub.ScreenCall(request, timeout=2)
+            metadata = (("authorization", f"Bearer {args.token}"),) if args.token else ()
+            response = stub.ScreenCall(request, timeout=2, metadata=metadata)
         except grpc.RpcError as error:
             print(f"{error.code().name}: {error.details()}", file=sys.stderr)
             return 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import signal
@@ -12,14 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from screening import __version__
+from screening.adapters.grpc.auth import AuthInterceptor, ClientMetrics
 from screening.adapters.grpc.metrics_interceptor import GrpcServerMetrics
-from screening.adapters.grpc.server import GrpcServer
+from screening.adapters.grpc.server import SERVICE_NAME, GrpcServer
 from screening.adapters.grpc.tls import TlsError, TlsFiles, server_credentials
 from screening.config import ConfigError, Settings
 from screening.domain.behaviour import RecentCalls
 from screening.domain.engine import ScreeningEngine
 from screening.adapters.metrics import MeteredDecisionLog, MeteredScreener, ScreeningMetrics
 from screening.service.alerts import AlertRulesLoader
+from screening.service.clients import anonymous
 from screening.service.feed import DecisionFeed
 from screening.service.periodic import Periodic
 from screening.service.reloader import ListReloader
@@ -119,12 +122,13 @@ def start_service(settings: Settings) -> Service:
         screener = CallScreener(engine, MeteredDecisionLog(decisions, metrics), RecentCalls(policies.history_seconds),
                                 on_decided=feed.publish)
         server = GrpcServer(MeteredScreener(screener, metrics), settings.workers, feed,
-                            GrpcServerMetrics(metrics.registry))
+                            GrpcServerMetrics(metrics.registry), _auth(settings, metrics))
         service = Service(store, decisions, engine, reloader, server, metrics, feed=feed)
         service.port = server.bind(settings.listen, _credentials(settings))
         if settings.metrics_listen:
             host, port = split_address(settings.metrics_listen)
             service.metrics_port = metrics.serve(host, port)
+        check_authentication(settings, service.port)  # after the ports: one taken is said first, as before
         server.start()
         loading = time.perf_counter()
         reloader.load()
@@ -168,10 +172,55 @@ def _credentials(settings: Settings):
         raise ConfigError(str(error)) from None
 
 
+def _auth(settings: Settings, metrics: ScreeningMetrics) -> AuthInterceptor:
+    clients = settings.known_clients()
+    return AuthInterceptor(clients, anonymous(settings.client_max_in_flight, settings.client_max_calls_per_second),
+                           SERVICE_NAME, ClientMetrics(metrics.registry, clients.all))
+
+
+def check_authentication(settings: Settings, port: int) -> None:
+    """Refuse to serve calls from anyone unless told to; warn when told to.
+    Mutual TLS is authentication of its own: the client CA vouches for the caller."""
+    clients, host = settings.known_clients(), settings.listen.rpartition(":")[0].strip("[]")
+    if not clients and not settings.tls_client_ca:
+        if not settings.allow_unauthenticated:
+            raise ConfigError(
+                f"no [clients.NAME] configured and no client certificates required: anyone who can reach "
+                f"{settings.listen} could screen calls for every facility. Configure clients (see `screening "
+                "clients token`), or set allow_unauthenticated = true (SCREENING_ALLOW_UNAUTHENTICATED=1, "
+                "--allow-unauthenticated) to serve that way")
+        log.warning("allow_unauthenticated: no clients configured: anyone who can reach %s:%d may screen calls "
+                    "for every facility", settings.listen.rpartition(":")[0], port)
+    elif not clients:
+        log.warning("no [clients.NAME] configured: every client with a certificate from tls_client_ca may screen "
+                    "calls for every facility and watch decisions")
+    for client in clients.all:
+        if client.token_sha256 and not settings.tls_cert and not _loopback(host):
+            raise ConfigError(f"[clients.{client.name}] token_sha256: a bearer token would cross the network in "
+                              f"clear text to {settings.listen}: set tls_cert and tls_key, or listen on loopback")
+        if client.certificate_names and not client.token_sha256 and not settings.tls_client_ca:
+            raise ConfigError(f"[clients.{client.name}] certificate_names: no client can present a certificate "
+                              "without mutual TLS: set tls_client_ca (and tls_cert, tls_key), or a token_sha256")
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def describe_transport(settings: Settings) -> str:
-    if not settings.tls_cert:
-        return "plaintext"
-    return "TLS, client certificates required" if settings.tls_client_ca else "TLS"
+    """TLS or not, and who may call: the startup line's `transport`."""
+    parts = ["TLS"] if settings.tls_cert else ["plaintext"]
+    if settings.tls_client_ca:
+        parts.append("client certificates required")
+    clients = settings.known_clients()
+    if clients:
+        parts.append(f"{len(clients.all)} client{'s' if len(clients.all) != 1 else ''}")
+    elif not settings.tls_client_ca:
+        parts.append("unauthenticated")
+    return ", ".join(parts)
 
 
 def shared_decision_log(settings: Settings) -> bool:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from screening.domain.policy import PolicyError, PolicySet, build_policy_set, default_settings
+from screening.service.clients import ClientConfigError, Clients, parse_clients
 
 ENV_PREFIX = "SCREENING_"
 
@@ -44,8 +45,12 @@ class Settings:
     tls_key: str = ""  # its PEM private key
     tls_client_ca: str = ""  # PEM CA bundle: clients must present a certificate it signed (mutual TLS)
     audit_key_file: str = ""  # the change log's HMAC key, kept outside the database; "" = hashes only
+    allow_unauthenticated: bool = False  # serve with no [clients]: anyone who reaches the port screens for every facility
+    client_max_in_flight: int = 16  # a client's calls in flight at once, unless its [clients.NAME] says otherwise
+    client_max_calls_per_second: int = 1000  # a client's calls a second (burst as many); 0 = no cap
     policy: Mapping[str, Any] = field(default_factory=dict)
     facilities: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    clients: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # [clients.NAME]: service/clients.py
     config_file: str = ""  # the file these came from, for the startup line (not a setting)
 
     def audit_key(self) -> bytes | None:
@@ -60,6 +65,12 @@ class Settings:
             raise ConfigError(f"audit_key_file: {self.audit_key_file} holds {len(key)} bytes; an HMAC key needs "
                               "at least 16 (e.g. head -c 32 /dev/urandom | base64 > FILE)")
         return key
+
+    def known_clients(self) -> Clients:
+        try:
+            return parse_clients(self.clients, self.client_max_in_flight, self.client_max_calls_per_second)
+        except ClientConfigError as error:
+            raise ConfigError(f"{self.config_file}: {error}" if self.config_file else str(error)) from None
 
     def policies(self) -> PolicySet:
         try:
@@ -79,7 +90,9 @@ def policy_error(error: PolicyError, config_file: str, from_environment=()) -> C
     return ConfigError(f"{config_file}: {error}" if config_file else str(error))
 
 
-_SCALARS = {f.name: f for f in fields(Settings) if f.name not in ("policy", "facilities", "config_file")}
+_TABLES = ("policy", "facilities", "clients")
+_SCALARS = {f.name: f for f in fields(Settings) if f.name not in (*_TABLES, "config_file")}
+_ZERO_ALLOWED = ("decision_retention_days", "client_max_calls_per_second")
 _ADDRESSES = ("listen", "metrics_listen")  # HOST:PORT ("" turns metrics off)
 _CHOICES = {"log_level": ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "log_format": ("", "json", "text")}
 
@@ -113,6 +126,7 @@ def load_settings(config_file: str | None = None, environ: Mapping[str, str] | N
                           f"set it below workers (at most {settings.workers - 1}), or raise workers")
     if settings.tls_client_ca and not settings.tls_cert:
         raise ConfigError("tls_client_ca: client certificates need TLS: set tls_cert and tls_key too")
+    settings.known_clients()  # [clients.NAME] tables: checked now, naming the table and key
     return settings
 
 
@@ -135,8 +149,8 @@ def _read_file(path: str) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
     for key in data:
-        if key not in _SCALARS and key not in ("policy", "facilities"):
-            known = ", ".join([*_SCALARS, "policy", "facilities"])
+        if key not in _SCALARS and key not in _TABLES:
+            known = ", ".join([*_SCALARS, *_TABLES])
             raise ConfigError(f"{path}: unknown setting {key!r} (known: {known})")
     return data
 
@@ -187,7 +201,7 @@ def _policy_value(name: str, key: str, value: str) -> Any:
 
 
 def _coerce(key: str, value: Any) -> Any:
-    if key in ("policy", "facilities"):
+    if key in _TABLES:
         if not isinstance(value, Mapping):
             raise ConfigError(f"{key} must be a table")
         return value
@@ -201,8 +215,10 @@ def _coerce(key: str, value: Any) -> Any:
         if key in _ADDRESSES and value:
             _check_address(key, value)
         return value.lower() if key == "log_format" else value
+    if kind == "bool":
+        return value if isinstance(value, bool) else _boolean(key, str(value))
     if kind == "int":
-        return _integer(key, value, minimum=0 if key == "decision_retention_days" else 1)
+        return _integer(key, value, minimum=0 if key in _ZERO_ALLOWED else 1)
     if kind == "float":
         try:
             number = float(value)

@@ -110,8 +110,10 @@ class ServerProcess:
     STOP_SECONDS = 15
 
     def __init__(self, database: Path, *args, env=None, command=None, stderr=subprocess.STDOUT):
-        """stderr: merged into the log by default; a file keeps stdout (the JSON log lines) alone."""
+        """stderr: merged into the log by default; a file keeps stdout (the JSON log lines) alone.
+        Unauthenticated unless env says otherwise: most tests are not about who asks."""
         command = command or [sys.executable, "-m", "screening.cli", "serve"]
+        env = {"SCREENING_ALLOW_UNAUTHENTICATED": "1", **(env or {})}
         self.process = subprocess.Popen(
             [*command, "--database", str(database), "--listen", "127.0.0.1:0",
              "--metrics-listen", "127.0.0.1:0", *args],

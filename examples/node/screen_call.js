@@ -6,7 +6,8 @@
 //
 // Options: --target HOST:PORT (default 127.0.0.1:50051), --name, --call-id,
 // --deadline-ms (default 1000), --proto (path to screening.proto), and for
-// TLS --ca FILE, for mutual TLS --cert FILE --key FILE.
+// TLS --ca FILE, for mutual TLS --cert FILE --key FILE. A client known by a
+// bearer token: --token TOKEN, or SCREENING_TOKEN in the environment.
 //
 // Prints the response as JSON and exits 0. With no answer it prints the
 // error and exits 2: the phone system must then NOT connect the call.
@@ -32,6 +33,7 @@ const { values: args } = parseArgs({
     ca: { type: "string" },
     cert: { type: "string" },
     key: { type: "string" },
+    token: { type: "string", default: process.env.SCREENING_TOKEN || "" },
   },
 });
 for (const required of ["facility", "inmate", "number"]) {
@@ -65,12 +67,15 @@ const request = {
   called_party_name: args.name,
   requested_at: { seconds: Math.floor(Date.now() / 1000), nanos: 0 },
 };
+// Who is asking, when the server knows its clients by token.
+const metadata = new grpc.Metadata();
+if (args.token) metadata.set("authorization", `Bearer ${args.token}`);
 const RETRIED = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED]);
 const ATTEMPTS = 3;
 
 function attempt(n) {
   const deadline = new Date(Date.now() + Number(args["deadline-ms"]));
-  client.ScreenCall(request, { deadline }, (error, response) => {
+  client.ScreenCall(request, metadata, { deadline }, (error, response) => {
     if (!error) {
       console.log(JSON.stringify(response, null, 2));
       client.close();

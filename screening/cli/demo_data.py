@@ -88,6 +88,8 @@ def closed_session(now: datetime | None = None) -> str:
 
 def config_text(database: str, session: str) -> str:
     """The demo server's config file: its store, and the closed facility's hours."""
-    return (f"database = {json.dumps(database)}\n\n"  # a JSON string is a TOML basic string
+    return (f"database = {json.dumps(database)}\n"  # a JSON string is a TOML basic string
+            "# No clients: the demo's server listens on loopback only (so does `serve --config` on it).\n"
+            "allow_unauthenticated = true\n\n"
             f'[facilities."{CLOSED_FACILITY}"]\n'
             f'calling_hours = {{ sessions = ["{session}"], timezone = "{TIMEZONE}" }}\n')

@@ -13,7 +13,7 @@ import sqlite3
 import sys
 
 from screening.adapters import json_logs
-from screening.cli import alerts, audit, backup, bulk, check, completion, decisions, demo, health, lists, parser, policy, report, serve
+from screening.cli import alerts, audit, backup, bulk, check, clients, completion, decisions, demo, health, lists, parser, policy, report, serve
 from screening.config import ConfigError, load_settings
 from screening.domain.errors import InvalidEntry, InvalidRequest
 from screening.domain.policy import PolicyError
@@ -24,7 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings(args.config, database=args.database, listen=getattr(args, "listen", None),
-                                 metrics_listen=getattr(args, "metrics_listen", None))
+                                 metrics_listen=getattr(args, "metrics_listen", None),
+                                 allow_unauthenticated=getattr(args, "allow_unauthenticated", None))
         _configure_logging(args, settings)
         return args.run(args, settings) or 0
     except (ConfigError, PolicyError, StoreError, InvalidEntry, InvalidRequest, OSError) as error:
@@ -57,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     alerts.register(commands, parents)  # hot numbers, for the monitoring feed
     report.register(commands, parents)
     health.register(commands, parents)  # for probes: the image's HEALTHCHECK
+    clients.register(commands, parents)  # clients token: a bearer token and the hash to configure
     demo.register(commands, parents)  # seeds a temporary store, runs the server, screens sample calls
     policy.register(commands, parents)  # policy show: the policy in effect
     backup.register(commands, parents)  # SQLite: a verified copy while serving; PostgreSQL: pg_dump

@@ -14,6 +14,9 @@ def register(commands: argparse._SubParsersAction, parents: Parents) -> None:
     serve = commands.add_parser("serve", parents=[parents.common], help="run the gRPC server")
     serve.add_argument("--listen", help="HOST:PORT for gRPC (default: 127.0.0.1:50051; port 0 picks one)")
     serve.add_argument("--metrics-listen", help="HOST:PORT for /metrics (default: 127.0.0.1:9464; '' turns it off)")
+    serve.add_argument("--allow-unauthenticated", action="store_true", default=None,
+                       help="serve with no [clients] configured: anyone who can reach the port may screen calls "
+                            "for every facility (logged as a warning at start)")
     serve.set_defaults(run=_serve, server=True)  # a long-running process: JSON logs on stdout (cli/main.py)
     init = commands.add_parser("init", parents=[parents.common],
                                help="create the database and the decision log (owner-only), or upgrade their schema")

@@ -116,7 +116,7 @@ def test_json_log_lines(lists, start_server, tmp_path):
         assert event["ts"].endswith("Z") and datetime.fromisoformat(event["ts"]).utcoffset().total_seconds() == 0
         assert event["level"] in ("INFO", "WARNING", "ERROR")  # log_level INFO: nothing lower
     [started] = [e for e in events if e.get("event") == "started"]
-    assert started["msg"] == f"listening on 127.0.0.1:{server.port} (plaintext)"
+    assert started["msg"] == f"listening on 127.0.0.1:{server.port} (plaintext, unauthenticated)"
     assert (started["port"], started["metrics_port"]) == (server.port, server.metrics_port)
     assert started["version"] == __import__("screening").__version__
     assert (started["store"], started["config"]) == (str(lists.database), str(config))
@@ -141,7 +141,7 @@ def test_text_logs_when_configured(lists, start_server):
     assert server.screen(FAMILY).decision
     code, out = server.stop()
     assert code == 0
-    assert re.search(r"^\S+ \S+ INFO screening: listening on 127\.0\.0\.1:\d+ \(plaintext\)$", out, re.M), out
+    assert re.search(r"^\S+ \S+ INFO screening: listening on 127\.0\.0\.1:\d+ \(plaintext, unauthenticated\)$", out, re.M), out
     assert not any(line.startswith("{") for line in out.splitlines())
 
 

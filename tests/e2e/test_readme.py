@@ -30,6 +30,15 @@ def lines(block: str) -> list[list[str]]:
     return [shlex.split(line.split("  #")[0]) for line in block.replace("\\\n", " ").splitlines() if line.strip()]
 
 
+def test_the_quickstart_server_starts_as_written(cli, start_server):
+    quickstart = README[README.index("## Quickstart"):README.index("### Walkthrough")]
+    command = re.search(r"^```sh\n(.*?)\n```$", quickstart, re.S | re.M).group(1).split(" && ")[-1]
+    program, serve, *flags = shlex.split(command)
+    assert (program, serve) == (".venv/bin/screening", "serve")
+    server = start_server(*flags, env={"SCREENING_ALLOW_UNAUTHENTICATED": "0"})  # the flags alone
+    assert "anyone who can reach" in "".join(server.log)
+
+
 def test_the_walkthrough_runs_as_written(cli, start_server):
     activate, *lists = lines(blocks("sh")[0])
     calls, scrape, blocking, _audit = (lines(block) for block in blocks("sh")[1:])

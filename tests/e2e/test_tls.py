@@ -86,7 +86,7 @@ def test_a_tls_server_answers_tls_clients_only(ca, lists, start_server):
     cert, key = ca.server()
     key.chmod(0o644)
     server = start_server(env=tls_env(cert, key))
-    assert "(TLS)" in "".join(server.log)
+    assert "(TLS, unauthenticated)" in "".join(server.log)
     assert f"tls_key: {key} can be read by other users (mode 644)" in "".join(server.log)
     assert screen(server.port, ca.cert) == "DECISION_ALLOW"
     assert screen(server.port) is grpc.StatusCode.UNAVAILABLE  # plaintext

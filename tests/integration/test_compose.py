@@ -101,6 +101,13 @@ def test_the_ports_are_published_where_the_readme_says(config):
     assert set(published(screening)) == {int(p) for p in exposed.split()}
 
 
+def test_unauthenticated_grpc_is_published_on_the_loopback_only(config):
+    screening = service(config, "screening")
+    assert screening["environment"]["SCREENING_ALLOW_UNAUTHENTICATED"] == "true"
+    hosts = {port.get("host_ip") if isinstance(port, dict) else str(port).split(":")[0] for port in screening["ports"]}
+    assert hosts == {"127.0.0.1"}
+
+
 def test_every_mounted_host_file_is_in_the_repository(config):
     mounted = 0
     for name, svc in config["services"].items():

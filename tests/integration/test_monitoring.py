@@ -12,6 +12,7 @@ from screening.domain.engine import ScreeningEngine
 from screening.domain.lists import Allowlist, ListSnapshot
 from screening.domain.model import ScreenRequest
 from screening.domain.policy import build_policy_set
+from screening.adapters.grpc.auth import ClientMetrics
 from screening.adapters.grpc.metrics_interceptor import GrpcServerMetrics
 from screening.adapters.metrics import MeteredScreener, ScreeningMetrics
 from screening.v1 import screening_pb2
@@ -24,7 +25,7 @@ RULE_TESTS = DEPLOY / "prometheus" / "screening-alerts.test.yml"
 DASHBOARD = DEPLOY / "grafana" / "screening-dashboard.json"
 # Metrics Prometheus itself makes (not the service's).
 PROMETHEUS_OWN = {"up"}
-RULES_COUNT = 15
+RULES_COUNT = 17
 
 
 def promtool() -> str:
@@ -56,6 +57,7 @@ def exported_metric_names() -> set[str]:
     # The server's: the gRPC metrics, in the same registry, every method at zero.
     GrpcServerMetrics(metrics.registry).initialize(
         screening_pb2.DESCRIPTOR.services_by_name["CallScreeningService"])
+    ClientMetrics(metrics.registry, [])  # who may ask: every reason at zero
     snapshot = ListSnapshot(3, Allowlist([("A-1", 6281234567890, 1, "")]))
     metrics.lists_loaded(snapshot, 0.01)
     metrics.reload_failed()
@@ -107,7 +109,7 @@ def test_alerts_and_dashboard_ask_only_for_metrics_the_service_exports():
         "screening_decision_log_write_seconds_sum", "screening_decision_log_write_seconds_count",
         "screening_decision_log_write_seconds_created", "screening_feed_events_created",
         "screening_feed_alerts_created", "screening_feed_dropped_subscribers_created",
-        "screening_call_id_conflicts_created"}
+        "screening_call_id_conflicts_created", "screening_client_denied_created"}
 
 
 def test_the_dashboard_is_well_formed():

@@ -28,11 +28,15 @@ _OPTIONS = [
 
 
 class GrpcServer:
-    def __init__(self, screener, workers: int, feed=None, metrics: GrpcServerMetrics | None = None):
-        """feed: the monitoring feed (service.feed.DecisionFeed) WatchDecisions serves."""
+    def __init__(self, screener, workers: int, feed=None, metrics: GrpcServerMetrics | None = None,
+                 auth: grpc.ServerInterceptor | None = None):
+        """feed: the monitoring feed (service.feed.DecisionFeed) WatchDecisions serves;
+        auth: who may ask (auth.AuthInterceptor), before anything else looks at a call."""
         self.health = health.HealthServicer(experimental_non_blocking=True)
         # The metrics outermost: they count the code the error mapping answered.
         interceptors = [ErrorMappingInterceptor()]
+        if auth is not None:
+            interceptors.insert(0, auth)
         if metrics is not None:
             interceptors.insert(0, MetricsInterceptor(metrics))
             metrics.initialize(screening_pb2.DESCRIPTOR.services_by_name["CallScreeningService"])
