@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from screening.domain.approvals import ApprovalPolicy, ApprovalsError, policy_of
 from screening.domain.policy import PolicyError, PolicySet, build_policy_set, default_settings
 
 ENV_PREFIX = "SCREENING_"
@@ -46,6 +47,7 @@ class Settings:
     audit_key_file: str = ""  # the change log's HMAC key, kept outside the database; "" = hashes only
     policy: Mapping[str, Any] = field(default_factory=dict)
     facilities: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    approvals: Mapping[str, Any] | None = None  # [approvals]: two-person changes (domain/approvals.py); None = none
     config_file: str = ""  # the file these came from, for the startup line (not a setting)
 
     def audit_key(self) -> bytes | None:
@@ -60,6 +62,13 @@ class Settings:
             raise ConfigError(f"audit_key_file: {self.audit_key_file} holds {len(key)} bytes; an HMAC key needs "
                               "at least 16 (e.g. head -c 32 /dev/urandom | base64 > FILE)")
         return key
+
+    def approval_policy(self) -> ApprovalPolicy:
+        """Which changes wait for a second identity's approval ([approvals])."""
+        try:
+            return policy_of(self.approvals)
+        except ApprovalsError as error:
+            raise ConfigError(f"{self.config_file}: {error}" if self.config_file else str(error)) from None
 
     def policies(self) -> PolicySet:
         try:
@@ -79,7 +88,8 @@ def policy_error(error: PolicyError, config_file: str, from_environment=()) -> C
     return ConfigError(f"{config_file}: {error}" if config_file else str(error))
 
 
-_SCALARS = {f.name: f for f in fields(Settings) if f.name not in ("policy", "facilities", "config_file")}
+_TABLES = ("policy", "facilities", "approvals")
+_SCALARS = {f.name: f for f in fields(Settings) if f.name not in _TABLES + ("config_file",)}
 _ADDRESSES = ("listen", "metrics_listen")  # HOST:PORT ("" turns metrics off)
 _CHOICES = {"log_level": ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "log_format": ("", "json", "text")}
 
@@ -103,6 +113,7 @@ def load_settings(config_file: str | None = None, environ: Mapping[str, str] | N
         policies = build_policy_set(settings.policy, settings.facilities)
     except PolicyError as error:
         raise policy_error(error, settings.config_file, from_environment) from None
+    settings.approval_policy()  # a bad [approvals] fails now too, naming its key
     if settings.decision_retention_days:
         check_retention("decision_retention_days", settings.decision_retention_days, policies)
     if bool(settings.tls_cert) != bool(settings.tls_key):
@@ -135,8 +146,8 @@ def _read_file(path: str) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
     for key in data:
-        if key not in _SCALARS and key not in ("policy", "facilities"):
-            known = ", ".join([*_SCALARS, "policy", "facilities"])
+        if key not in _SCALARS and key not in _TABLES:
+            known = ", ".join([*_SCALARS, *_TABLES])
             raise ConfigError(f"{path}: unknown setting {key!r} (known: {known})")
     return data
 
@@ -187,7 +198,7 @@ def _policy_value(name: str, key: str, value: str) -> Any:
 
 
 def _coerce(key: str, value: Any) -> Any:
-    if key in ("policy", "facilities"):
+    if key in _TABLES:
         if not isinstance(value, Mapping):
             raise ConfigError(f"{key} must be a table")
         return value
