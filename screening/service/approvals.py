@@ -25,7 +25,7 @@ from screening.domain.errors import InvalidEntry
 from screening.domain.records import to_record
 from screening.domain.policy import PolicySet
 from screening.service import imports, list_changes, list_edits
-from screening.service.ports import Store, StoreError
+from screening.service.ports import EntryExists, Store, StoreError
 
 TYPES = {t.LIST: t for t in (AllowlistEntry, PrivilegedEntry, BlockEntry, WatchEntry)}
 # The edits that can weaken an entry, by list: their changes as typed (kept
@@ -59,6 +59,8 @@ def hold(store: Store, policy: ApprovalPolicy, kind: str | None, summary: str, p
 def privileged_add(store: Store, policies: PolicySet, policy: ApprovalPolicy, number: str, name: str, kind: str,
                    why: Change) -> PendingChange | list_changes.Result:
     entry = list_changes.privileged_entry(policies, number, name, kind)  # bad input fails now, not on approval
+    if policy.holds(rules.PRIVILEGED_ADD):
+        _not_there(store, entry.number)
     payload = {"op": "privileged_add", "number": entry.number, "name": entry.name, "kind": entry.kind.label}
     held = hold(store, policy, rules.PRIVILEGED_ADD, f"privileged add {entry.number} ({entry.name!r}, "
                 f"{entry.kind.label})", payload, why)
@@ -106,6 +108,12 @@ def privileged_import(store: Store, policies: PolicySet, policy: ApprovalPolicy,
     return hold(store, policy, rules.PRIVILEGED_ADD, summary, payload, why)
 
 
+def _not_there(store: Store, number: str) -> None:
+    """A privileged number already there cannot be added: said now, not on approval."""
+    for there in store.entries(PrivilegedEntry, number=number):
+        raise EntryExists(f"privileged already has an entry for number={number!r} (entry {there.id})")
+
+
 def _named(store: Store, policies: PolicySet, entry_type: type, entry_id: int | None, given: dict) -> Entry | None:
     """The entry named, or None (the use case then says what was meant)."""
     key = list_edits.entry_key(store, policies, entry_type, entry_id, given)
@@ -123,9 +131,13 @@ def _shown(entry: Entry) -> str:
 # Deciding.
 
 def pending(store: Store, who: str, include_all: bool = False) -> list[PendingChange]:
-    """The changes waiting (include_all: every one ever held), expired first where due."""
-    expire_due(store, who)
-    return store.pending_changes("" if include_all else "pending")
+    """The changes waiting (include_all: every one ever held), expired first
+    where due; shown expired even where this identity may not mark them so."""
+    now = _now()
+    expire_due(store, who, now)
+    found = [dataclasses.replace(held, status="expired") if held.expired(now) else held
+             for held in store.pending_changes("" if include_all else "pending")]
+    return found if include_all else [held for held in found if held.status == "pending"]
 
 
 def show(store: Store, who: str, change_id: int) -> PendingChange:
@@ -191,8 +203,14 @@ def _one(store: Store, change_id: int) -> PendingChange:
 
 
 def _still_applies(store: Store, held: PendingChange) -> None:
-    """A removal or edit applies to the entry as it was when requested."""
+    """A removal or edit applies to the entry as it was when requested; a
+    privileged number is added only if it is not there meanwhile."""
     payload = held.payload
+    if payload["op"] == "privileged_add":
+        try:
+            _not_there(store, payload["number"])
+        except EntryExists as error:
+            raise ApprovalError(f"pending change {held.id} no longer applies: {error}; reject it") from None
     if payload["op"] not in ("remove", "edit"):
         return
     now = next(iter(store.entries(TYPES[payload["list"]], id=payload["entry_id"])), None)

@@ -78,6 +78,8 @@ def test_a_privileged_number_waits_for_a_second_user_and_a_self_approval_is_refu
     assert (approval["details"]["requested_by"], approval["details"]["decided_by"]) == ("alice", "bob")
     assert added["details"] == {"approval": 1, "requested_by": "alice", "approved_by": "bob",
                                 "display_name": "Officer Alice"}
+    twice = alice("privileged", "add", LAWYER, "--name", "LBH", "--reason", "again", check=False)
+    assert twice.returncode == 1 and "privileged already has an entry" in twice.stderr  # said now, nothing held
     again = bob("approvals", "approve", "1", "--reason", "twice", check=False)
     assert again.returncode == 1 and "pending change 1 is already approved (by bob)" in again.stderr
     assert bob("audit", "verify").returncode == 0
@@ -108,6 +110,14 @@ def test_a_fraud_block_removal_is_held_and_can_be_rejected(cli, tmp_path):
     bob("approvals", "approve", "2", "--reason", "review is enough")
     assert decision(bob, FRAUD) == "DECISION_REVIEW"
     assert [(a, lst) for a, lst, _ in steps(bob)][-2:] == [("approve", "approvals"), ("edit", "blocklist")]
+    # An entry changed after the request: the approval re-checks it and refuses, nothing changes.
+    assert alice("blocklist", "remove", FRAUD, "--reason", "r").stdout.startswith("pending approval 3")
+    bob("blocklist", "edit", FRAUD, "--source", "LP/B/1 amended", "--reason", "typo")  # not a weakening
+    stale = bob("approvals", "approve", "3", "--reason", "ok", check=False)
+    assert (stale.returncode, stale.stderr) == (1, "screening: error: pending change 3 no longer applies: "
+                                                   "blocklist entry 1 changed since it was requested; reject it "
+                                                   "and request again\n")
+    assert decision(bob, FRAUD) == "DECISION_REVIEW"
     assert bob("audit", "verify").returncode == 0
 
 
