@@ -98,3 +98,15 @@ def test_a_pending_change_expires_at_its_time():
     held = approvals.PendingChange("privileged_add", "s", {}, "alice", "", "r", now, now + timedelta(hours=1))
     assert not held.expired(now) and held.expired(now + timedelta(hours=1))
     assert not dataclasses.replace(held, status="approved").expired(now + timedelta(hours=2))
+
+
+def test_the_config_file_s_table_is_read_and_checked_when_loaded(tmp_path):
+    from screening.config import load_settings
+
+    path = tmp_path / "screening.toml"
+    path.write_text('[approvals]\nrequire = ["block_weaken"]\nexpire_hours = 1\n', "utf-8")
+    assert load_settings(str(path), environ={}).approval_policy() == approvals.ApprovalPolicy(("block_weaken",), 3600.0)
+    assert load_settings(None, environ={}).approval_policy() == approvals.NO_APPROVALS
+    path.write_text('[approvals]\nrequire = ["everything"]\n', "utf-8")
+    with pytest.raises(ConfigError, match=rf"^{path}: \[approvals\] require: 'everything' is not a kind"):
+        load_settings(str(path), environ={})
