@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from screening.domain.approvals import ApprovalPolicy, ApprovalsError, policy_of
 from screening.domain.policy import PolicyError, PolicySet, build_policy_set, default_settings
 from screening.service.clients import ClientConfigError, Clients, parse_clients
 
@@ -51,6 +52,7 @@ class Settings:
     policy: Mapping[str, Any] = field(default_factory=dict)
     facilities: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     clients: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # [clients.NAME]: service/clients.py
+    approvals: Mapping[str, Any] | None = None  # [approvals]: two-person changes (domain/approvals.py); None = none
     config_file: str = ""  # the file these came from, for the startup line (not a setting)
 
     def audit_key(self) -> bytes | None:
@@ -72,6 +74,13 @@ class Settings:
         except ClientConfigError as error:
             raise ConfigError(f"{self.config_file}: {error}" if self.config_file else str(error)) from None
 
+    def approval_policy(self) -> ApprovalPolicy:
+        """Which changes wait for a second identity's approval ([approvals])."""
+        try:
+            return policy_of(self.approvals)
+        except ApprovalsError as error:
+            raise ConfigError(f"{self.config_file}: {error}" if self.config_file else str(error)) from None
+
     def policies(self) -> PolicySet:
         try:
             return build_policy_set(self.policy, self.facilities)
@@ -90,7 +99,7 @@ def policy_error(error: PolicyError, config_file: str, from_environment=()) -> C
     return ConfigError(f"{config_file}: {error}" if config_file else str(error))
 
 
-_TABLES = ("policy", "facilities", "clients")
+_TABLES = ("policy", "facilities", "clients", "approvals")
 _SCALARS = {f.name: f for f in fields(Settings) if f.name not in (*_TABLES, "config_file")}
 _ZERO_ALLOWED = ("decision_retention_days", "client_max_calls_per_second")
 _ADDRESSES = ("listen", "metrics_listen")  # HOST:PORT ("" turns metrics off)
@@ -116,6 +125,7 @@ def load_settings(config_file: str | None = None, environ: Mapping[str, str] | N
         policies = build_policy_set(settings.policy, settings.facilities)
     except PolicyError as error:
         raise policy_error(error, settings.config_file, from_environment) from None
+    settings.approval_policy()  # a bad [approvals] fails now too, naming its key
     if settings.decision_retention_days:
         check_retention("decision_retention_days", settings.decision_retention_days, policies)
     if bool(settings.tls_cert) != bool(settings.tls_key):

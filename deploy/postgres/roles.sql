@@ -43,13 +43,13 @@ $$;
 -- Nobody but the owner writes the schema's history or the change log's rows
 -- by default; each role gets exactly what follows.
 REVOKE ALL ON schema_migrations, list_version, allowlist, privileged, blocklist, watchlist, alerts,
-              change_log, change_rows, decisions, decision_findings, called_names, call_key
+              pending_changes, change_log, change_rows, decisions, decision_findings, called_names, call_key
     FROM PUBLIC, screening_server, screening_admin, screening_auditor;
 
 -- Every role reads the lists (and the hot numbers the feed alerts on), their
 -- version and change log, and the schema's version.
 GRANT SELECT ON schema_migrations, list_version, allowlist, privileged, blocklist, watchlist, alerts,
-                change_log, change_rows
+                pending_changes, change_log, change_rows
     TO screening_server, screening_admin, screening_auditor;
 
 -- The replicas write decisions, with their findings' rows and called
@@ -64,6 +64,9 @@ GRANT SELECT ON call_key TO screening_server;
 -- change-log entries (never updates or deletes of them).
 GRANT INSERT, UPDATE, DELETE ON allowlist, privileged, blocklist, watchlist, alerts TO screening_admin;
 GRANT UPDATE ON list_version TO screening_admin;
+-- Two-person changes: staff hold them and decide them (approve, reject; an
+-- expiry is marked by whoever reads it first). Each step is a change-log entry.
+GRANT INSERT, UPDATE ON pending_changes TO screening_admin;
 GRANT INSERT ON change_log, change_rows TO screening_admin;
 GRANT SELECT, DELETE ON decisions, decision_findings, called_names TO screening_admin;
 

@@ -54,7 +54,7 @@ def _kind_and_value(args) -> tuple[str, str]:
 def _add(args, settings: Settings) -> None:
     kind, value = _kind_and_value(args)
     with stores.changing(settings) as store:
-        added = add_alert(store, kind, value, args.note, settings.policies().default.region, change_of(args))
+        added = add_alert(store, kind, value, args.note, settings.policies().default.region, change_of(args, store))
     print(f"alerting on {kind} {added.entry.value} (alerts entry {added.entry.id})")
     for warning in added.warnings:
         print(f"screening: warning: {warning}", file=sys.stderr)
@@ -63,7 +63,7 @@ def _add(args, settings: Settings) -> None:
 def _remove(args, settings: Settings) -> None:
     kind, value = _kind_and_value(args)
     with stores.changing(settings) as store:
-        removed = remove_alert(store, kind, value, settings.policies().default.region, change_of(args))
+        removed = remove_alert(store, kind, value, settings.policies().default.region, change_of(args, store))
     print(f"removed alerts entry {removed.id}: {kind} {removed.value}")
 
 

@@ -44,7 +44,7 @@ def _filters(parser) -> None:
     parser.add_argument("--since", default="", help="from this time on (ISO 8601, UTC when no offset)")
     parser.add_argument("--until", default="", help="before this time")
     parser.add_argument("--actor", default="")
-    parser.add_argument("--list", default="", choices=("", *LISTS))
+    parser.add_argument("--list", default="", choices=("", *LISTS, "approvals"))
     parser.add_argument("--entry", type=int, default=0, metavar="ID", help="changes of this entry id")
     parser.add_argument("--number", default="", help="changes of this number or pattern, in any form")
     parser.add_argument("--limit", type=int, default=0, help="only the newest N changes")
@@ -63,8 +63,14 @@ def _show(args, settings: Settings) -> None:
         sys.stdout.write("\n")
         return
     shown = _summary if args.format == "table" else lambda row: _compact(row["after"] or row["before"])
-    print_rows(COLUMNS, [{**row, "entry": shown(row), "details": _compact(row["details"])} for row in rows],
-               args.format)
+    print_rows(COLUMNS, [{**row, "actor": _actor(row), "entry": shown(row), "details": _compact(row["details"])}
+                         for row in rows], args.format)
+
+
+def _actor(row: dict) -> str:
+    """The identity, and beside it the display name staff gave (--actor), which never replaces it."""
+    shown = row["details"].get("display_name")
+    return f"{row['actor']} ({shown})" if shown else row["actor"]
 
 
 def _verify(args, settings: Settings) -> int:
@@ -103,6 +109,8 @@ def _summary(row: dict) -> str:
     before, after = row["before"], row["after"]
     if row["action"] == "report":  # who read personal data: the report's name (its filters are in details)
         return f"report {row['details'].get('report', '')}"
+    if row["list"] == "approvals":  # a two-person change's step: what was held
+        return str(row["details"].get("summary", ""))
     if before and after:
         return "; ".join(f"{name}: {before[name]!r} -> {after[name]!r}" for name in after
                          if before.get(name) != after[name] and name not in ("created_at", "created_by", "reason"))

@@ -16,6 +16,8 @@ from screening.cli import progress, stores
 from screening.cli.output import printable
 from screening.cli.parser import Parents, change_of
 from screening.config import Settings
+from screening.cli.lists import held_line
+from screening.domain.approvals import PendingChange
 from screening.domain.entries import BlockEntry
 from screening.domain.model import PrivilegedKind
 
@@ -41,7 +43,8 @@ def register(actions: dict[str, argparse._SubParsersAction], parents: Parents) -
     bulk = argparse.ArgumentParser(add_help=False)
     bulk.add_argument("file", help="the file to import; - reads standard input")
     bulk.add_argument("--reason", default="", help="why (audited); the reason of every row without its own")
-    bulk.add_argument("--actor", help="who imports (default: the OS user)")
+    bulk.add_argument("--actor", help="a display name shown beside who really imports (the OS user, or the "
+                                      "PostgreSQL role), which it never replaces")
     bulk.add_argument("--skip-invalid", action="store_true",
                       help="import the valid rows and report the rest (default: one invalid row, nothing imported)")
     bulk.add_argument("--dry-run", action="store_true", help="report what the import would change; change nothing")
@@ -74,19 +77,31 @@ def _import(args, settings: Settings) -> int:
     name = "<stdin>" if args.file == "-" else args.file
     options = imports.Options(args.reason, args.skip_invalid, args.dry_run, getattr(args, "force", False))
     level = "warning" if args.skip_invalid else "error"
-    why = change_of(args, args.reason or "bulk import; reasons per row")
     source = contextlib.nullcontext(sys.stdin.buffer) if args.file == "-" else open(args.file, "rb")
     with source as stream, stores.changing(settings) as store:
+        why = change_of(args, store, args.reason or "bulk import; reasons per row")
         records = ImportFile(stream, name, args.list_name, args.format, bool(args.reason))
         with progress.ProgressLine(progress.rows_read(lambda: records.position, _size(stream))) as line:
 
             def on_invalid(number: int, problem: str) -> None:
                 line.print(f"screening: {level}: {printable(name)} line {number}: {printable(problem)}")
 
-            report = imports.import_file(store, settings.policies(), args.list_name, _Shown(records, line), why,
-                                         options, on_invalid)
+            report = _imported(store, settings, args.list_name, _Shown(records, line), why, options, on_invalid)
+        if isinstance(report, PendingChange):
+            print(held_line(report))
+            return 0
         version = store.list_version()
     return _import_report(report, args.skip_invalid, args.dry_run, version)
+
+
+def _imported(store, settings: Settings, list_name: str, source, why, options, on_invalid):
+    """The import's report; a privileged one may be held for approval instead ([approvals])."""
+    from screening.service import approvals, imports
+
+    if list_name == "privileged":
+        return approvals.privileged_import(store, settings.policies(), settings.approval_policy(), source, why,
+                                           options, on_invalid)
+    return imports.import_file(store, settings.policies(), list_name, source, why, options, on_invalid)
 
 
 class _Shown:

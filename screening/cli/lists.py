@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from screening.cli import list_show, stores
 from screening.cli.parser import Parents, change_of, group
 from screening.config import Settings
+from screening.cli.output import printable
+from screening.domain.approvals import PendingChange
 from screening.domain.blocklist import Category
 from screening.domain.entries import AllowlistEntry, BlockEntry, Change, Entry, PrivilegedEntry, WatchEntry
 from screening.domain.model import PrivilegedKind
 from screening.domain.policy import PolicySet
 from screening.domain.watchlist import WatchCategory
-from screening.service import list_changes, list_edits
+from screening.service import approvals, list_changes, list_edits
 from screening.service.ports import Store
 
 
@@ -97,6 +99,23 @@ def _remove(entry_type: type, given: Callable[[argparse.Namespace], dict]) -> Ca
     return lambda store, policies, a, why: list_edits.remove(store, policies, entry_type, why, a.id, **given(a))
 
 
+# The changes [approvals] may hold for a second identity (service/approvals.py):
+# `a.approvals` is the policy, set by _change.
+
+def _held_remove(entry_type: type, given: Callable[[argparse.Namespace], dict]) -> Callable:
+    return lambda store, policies, a, why: approvals.remove(store, policies, a.approvals, entry_type, why, a.id,
+                                                            **given(a))
+
+
+def _held_edit(entry_type: type, given: Callable[[argparse.Namespace], dict],
+               typed: Callable[[argparse.Namespace], dict]) -> Callable:
+    """typed(args): the changes as typed, the keywords of list_edits' *_changes."""
+    def call(store, policies, a, why):
+        changes = approvals.EDITS[entry_type.LIST](**typed(a))
+        return approvals.edit(store, policies, a.approvals, entry_type, why, typed(a), changes, a.id, **given(a))
+    return call
+
+
 # How each list's entry is named when --id does not: its key fields, and
 # what they are as typed (None when not typed).
 _APPROVAL = (arg("inmate_id", nargs="?"), arg("number", nargs="?"), _KEY_FACILITY, _ID)
@@ -145,7 +164,8 @@ CHANGES = {
         "add a privileged number",
         (arg("number"), arg("--name", required=True),
          arg("--kind", default="other", choices=[k.label for k in PrivilegedKind])),
-        lambda store, policies, a, why: list_changes.add_privileged(store, policies, a.number, a.name, a.kind, why),
+        lambda store, policies, a, why: approvals.privileged_add(store, policies, a.approvals, a.number, a.name,
+                                                                 a.kind, why),
         "added privileged number: {entry.number} ({entry.LIST} entry {entry.id})"),
     ("privileged", "remove"): ChangeCommand(
         "remove a privileged number (give it, or --id)", _NUMBER, _remove(PrivilegedEntry, _number),
@@ -172,7 +192,7 @@ CHANGES = {
         "blocked: {entry.pattern} ({entry.LIST} entry {entry.id})"),
     ("blocklist", "remove"): ChangeCommand(
         "unblock a number or pattern (give it and its --scope, or --id)", _PATTERN,
-        _remove(BlockEntry, _pattern), "removed {entry.LIST} entry {entry.id}: {entry.pattern}"),
+        _held_remove(BlockEntry, _pattern), "removed {entry.LIST} entry {entry.id}: {entry.pattern}"),
     ("blocklist", "edit"): ChangeCommand(
         "change a blocked number's or pattern's category, action, source or expiry (give it and its --scope, "
         "or --id)",
@@ -180,8 +200,8 @@ CHANGES = {
          arg("--source", help="where it comes from, e.g. a police report number"),
          arg("--expires", help="ISO date (matches through that day, UTC), date and time, or never"),
          _key_field("--pattern")),
-        _edit(BlockEntry, _pattern, lambda a: list_edits.blocklist_changes(a.category, a.action, a.source,
-                                                                           a.expires)),
+        _held_edit(BlockEntry, _pattern, lambda a: {"category": a.category, "action": a.action, "source": a.source,
+                                                    "expires": a.expires}),
         "edited {entry.LIST} entry {entry.id}: {entry.pattern}"),
     ("watchlist", "add"): ChangeCommand(
         "watch for a name",
@@ -193,7 +213,7 @@ CHANGES = {
             store, a.name, a.alias, a.category, a.action, a.scope, why),
         "watching: {entry.name!r} ({entry.LIST} entry {entry.id})"),
     ("watchlist", "remove"): ChangeCommand(
-        "stop watching for a name (give it and its --scope, or --id)", _NAME, _remove(WatchEntry, _name),
+        "stop watching for a name (give it and its --scope, or --id)", _NAME, _held_remove(WatchEntry, _name),
         "removed {entry.LIST} entry {entry.id}: {entry.name!r}"),
     ("watchlist", "edit"): ChangeCommand(
         "change a watched name's aliases, category or action (give it and its --scope, or --id)",
@@ -201,7 +221,7 @@ CHANGES = {
          arg("--no-aliases", action="store_const", const=[], dest="alias", help="take every alias away"),
          arg("--category", choices=[c.label for c in WatchCategory]), arg("--action", choices=_ACTIONS),
          _key_field("--name")),
-        _edit(WatchEntry, _name, lambda a: list_edits.watchlist_changes(a.alias, a.category, a.action)),
+        _held_edit(WatchEntry, _name, lambda a: {"aliases": a.alias, "category": a.category, "action": a.action}),
         "edited {entry.LIST} entry {entry.id}: {entry.name!r}"),
 }
 
@@ -228,8 +248,12 @@ def _add_arguments(parser: argparse.ArgumentParser, arguments: tuple[Argument, .
 
 def _change(args, settings: Settings) -> None:
     command: ChangeCommand = args.change_command
+    args.approvals = settings.approval_policy()
     with stores.changing(settings) as store:
-        result = command.call(store, settings.policies(), args, change_of(args))
+        result = command.call(store, settings.policies(), args, change_of(args, store))
+    if isinstance(result, PendingChange):
+        print(held_line(result))
+        return
     if isinstance(result, list_edits.Edit):
         _edited(command, result)
         return
@@ -237,6 +261,13 @@ def _change(args, settings: Settings) -> None:
     print(command.done.format(entry=result.entry if added else result))
     for warning in result.warnings if added else ():
         print(f"screening: warning: {warning}", file=sys.stderr)
+
+
+def held_line(held: PendingChange) -> str:
+    """What a held change prints: nothing changed yet, and what happens next."""
+    return (f"pending approval {held.id}: {printable(held.summary)}; nothing changes until another user runs "
+            f"`screening approvals approve {held.id} --reason ...` (before "
+            f"{held.expires_at.isoformat(timespec='seconds')})")
 
 
 def _edited(command: ChangeCommand, edit: list_edits.Edit) -> None:

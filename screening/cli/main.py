@@ -1,4 +1,4 @@
-"""The admin CLI: `screening serve|init|allowlist|privileged|blocklist|watchlist|check|audit|history|decisions|alerts|report|health`.
+"""The admin CLI: `screening serve|init|allowlist|privileged|blocklist|watchlist|approvals|check|audit|history|decisions|alerts|report|health`.
 
 Each command is a module of this package that adds its parser and handler
 (`run`); this one puts them in order and runs one, turning every expected
@@ -13,7 +13,7 @@ import sqlite3
 import sys
 
 from screening.adapters import json_logs
-from screening.cli import alerts, audit, backup, bulk, check, clients, completion, decisions, demo, health, lists, parser, policy, report, serve
+from screening.cli import alerts, approvals, audit, backup, bulk, check, clients, completion, decisions, demo, health, lists, parser, policy, report, serve
 from screening.config import ConfigError, load_settings
 from screening.domain.errors import InvalidEntry, InvalidRequest
 from screening.domain.policy import PolicyError
@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.register(commands, parents)
     actions = lists.register(commands, parents)  # allowlist, privileged, blocklist, watchlist: add, remove, list
     bulk.register(actions, parents)  # their import, and export
+    approvals.register(commands, parents)  # two-person changes: what [approvals] holds
     check.register(commands, parents)
     audit.register(commands, parents)  # and history, its old name
     decisions.register(commands, parents)

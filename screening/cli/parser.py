@@ -5,8 +5,6 @@ parsers that give many commands the same flags, groups of actions
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
 from dataclasses import dataclass
 
 from screening import __version__
@@ -14,6 +12,7 @@ from screening.cli.output import FORMATS
 from screening.cli.usage import Parser
 from screening.domain.entries import Change
 from screening.service import list_changes
+from screening.service.ports import Store
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,8 @@ def root() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction, Parents
     _store_options(common, default=argparse.SUPPRESS)
     change = Parser(add_help=False)
     change.add_argument("--reason", required=True, help="why this change is made (audited)")
-    change.add_argument("--actor", help="who makes it (default: the OS user)")
+    change.add_argument("--actor", help="a display name shown beside who really makes it (the OS user, or the "
+                                        "PostgreSQL role), which it never replaces")
     listing = Parser(add_help=False)
     listing.add_argument("--format", choices=FORMATS, default="table")
 
@@ -59,8 +59,7 @@ def group(commands: argparse._SubParsersAction, name: str, help_text: str) -> ar
     return parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
 
-def change_of(args: argparse.Namespace, reason: str | None = None) -> Change:
-    """Who makes a change (--actor, else $SUDO_USER, else the OS user) and why
-    (`reason`, else --reason), validated."""
-    actor = args.actor or os.environ.get("SUDO_USER") or getpass.getuser()
-    return list_changes.change(actor, args.reason if reason is None else reason)
+def change_of(args: argparse.Namespace, store: Store, reason: str | None = None) -> Change:
+    """Who makes a change (the identity the store knows: Store.identity; --actor
+    is only a display name beside it) and why (`reason`, else --reason), validated."""
+    return list_changes.change(store.identity(), args.reason if reason is None else reason, args.actor or "")

@@ -11,7 +11,6 @@ is not given out.
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 
 from screening.cli.decisions import _moment
@@ -51,7 +50,8 @@ def _report(reports, parents: Parents, name: str, help_text: str, run, formats=F
     parser.add_argument("--output", metavar="FILE", help="write to FILE (owner-only; whole or not at all; "
                                                          "a new file unless --force)")
     parser.add_argument("--force", action="store_true", help="replace FILE when it exists")
-    parser.add_argument("--actor", help="who generates it (audited; default: the OS user)")
+    parser.add_argument("--actor", help="a display name shown beside who really generates it (audited: the OS "
+                                        "user, or the PostgreSQL role)")
     parser.add_argument("--reason", help="why, e.g. a case number (audited; default: the report's name)")
     parser.set_defaults(run=run, report_name=name)
     return parser
@@ -96,13 +96,13 @@ def _run(args, settings: Settings, build) -> None:
     from screening.cli.stores import changing
     from screening.service import list_changes
 
-    change = list_changes.change(args.actor or os.environ.get("SUDO_USER") or getpass.getuser(),
-                                 args.reason or f"report {args.report_name}")
     if args.output:
         check_writable(args.output, args.force)  # before the work, not after it
     if not shared_decision_log(settings) and not (path := decision_log_path(settings)).exists():
         raise StoreError(f"no decision log at {path}")
     with changing(settings) as store, open_decision_log(settings, mode="ro", answering=False) as log:
+        change = list_changes.change(store.identity(), args.reason or f"report {args.report_name}",
+                                     args.actor or "")
         report = build(store, log)
         text = _text(report, args.format)
         what = {"report": report.name, "filters": shown_filters(report.filters), "format": args.format,

@@ -28,9 +28,14 @@ from typing import Any
 from screening.domain.records import Record
 
 GENESIS = "0" * 64  # the hash before the first entry
-ACTIONS = ("add", "remove", "edit", "import", "baseline", "report")
-# Entries that change no list: a report that read personal data (Store.record_access).
-ACCESS_ACTIONS = ("report",)
+# The steps of a two-person change (list "approvals"): held, approved,
+# rejected, expired unapproved (service/approvals.py).
+APPROVAL_ACTIONS = ("request", "approve", "reject", "expire")
+ACTIONS = ("add", "remove", "edit", "import", "baseline", "report", *APPROVAL_ACTIONS)
+# Entries that change no list: a report that read personal data
+# (Store.record_access), and the steps of an approval (the change approved
+# has its own entry).
+ACCESS_ACTIONS = ("report", *APPROVAL_ACTIONS)
 
 
 def canonical(value: Any) -> bytes:

@@ -17,10 +17,14 @@ from screening.domain.watchlist import WatchCategory
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """Who changes a list, and why: every change is audited with these."""
+    """Who changes a list, and why: every change is audited with these.
+    actor is the identity the store vouches for (Store.identity); details go
+    into the change's log entry beside what the store writes (the display
+    name staff gave, the approval a change was held for)."""
 
     actor: str
     reason: str
+    details: dict = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -155,6 +155,28 @@ def import_file(store: Store, policies: PolicySet, list_name: str, source: Impor
     return report
 
 
+def read_rows(policies: PolicySet, list_name: str, source: ImportFile, options: Options,
+              on_invalid: Callable[[int, str], None]) -> tuple[Report, list[dict]]:
+    """Read and validate a whole file without storing it: its report, and its
+    valid rows as the file's columns would give them (a held import keeps
+    them to import on approval; service/approvals.py). Privileged lists are
+    small; a list of millions is never held so."""
+    kind = _KINDS[list_name]
+    report = Report(source.name, list_name, source.format)
+    rows = [{"line": line, **_columns(entry), "reason": reason}
+            for line, entry, reason in _entries(source.records(), kind, policies, options, report, on_invalid)]
+    report.sha256, report.added = source.sha256, len(rows)
+    if not report.rows:
+        raise InvalidEntry(f"{source.name}: no rows to import")
+    return report, rows
+
+
+def _columns(entry: Entry) -> dict[str, str]:
+    if isinstance(entry, PrivilegedEntry):
+        return {"number": entry.number, "name": entry.name, "kind": entry.kind.label}
+    raise InvalidEntry(f"a {entry.LIST} import is not held for approval")
+
+
 def _entries(records: Iterator[Record], kind: _Kind, policies: PolicySet, options: Options, report: Report,
              on_invalid: Callable[[int, str], None]) -> Iterator[tuple[int, Entry, str]]:
     """The valid rows as (line, entry, reason); the invalid ones counted and reported."""

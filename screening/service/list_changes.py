@@ -35,8 +35,11 @@ class Result:
     warnings: list[str] = field(default_factory=list)
 
 
-def change(actor: str, reason: str) -> Change:
-    return Change(check_text("actor", actor, ID_LIMIT), check_text("reason", reason, TEXT_LIMIT))
+def change(actor: str, reason: str, display_name: str = "") -> Change:
+    """actor: the identity (Store.identity); display_name: what staff call
+    themselves (--actor), kept beside it in the change log, never instead."""
+    details = {"display_name": check_text("--actor", display_name, ID_LIMIT)} if display_name else {}
+    return Change(check_text("actor", actor, ID_LIMIT), check_text("reason", reason, TEXT_LIMIT), details)
 
 
 def add_allowlist(store: Store, policies: PolicySet, inmate_id: str, number: str, name: str,
@@ -104,11 +107,16 @@ def allowlist_entry(policies: PolicySet, inmate_id: str, number: str, name: str,
 
 
 def add_privileged(store: Store, policies: PolicySet, number: str, name: str, kind: str, why: Change) -> Result:
-    e164 = parse_list_number(number, policies.default.region).e164
-    entry = PrivilegedEntry(number=e164, name=check_text("name", name, NAME_LIMIT),
-                            kind=PrivilegedKind.from_label(kind))
+    entry = privileged_entry(policies, number, name, kind)
+    e164 = entry.number
     warnings = _conflicts(store, e164, skip=PrivilegedEntry) + block_guards.in_blocked_patterns(store, e164)
     return Result(store.add(entry, why), warnings)
+
+
+def privileged_entry(policies: PolicySet, number: str, name: str, kind: str) -> PrivilegedEntry:
+    """A validated privileged number, as `privileged add` builds it."""
+    return PrivilegedEntry(number=parse_list_number(number, policies.default.region).e164,
+                           name=check_text("name", name, NAME_LIMIT), kind=PrivilegedKind.from_label(kind))
 
 
 def add_blocked(store: Store, policies: PolicySet, pattern: str, category: str, action: str, why: Change,

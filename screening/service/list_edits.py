@@ -74,7 +74,7 @@ def remove(store: Store, policies: PolicySet, entry_type: type, why: Change, ent
            **given: str | None) -> Entry:
     """Remove the entry named by its id or its key (`given`: the key fields
     as typed, None when not typed)."""
-    key = _key(store, policies, entry_type, entry_id, given)
+    key = entry_key(store, policies, entry_type, entry_id, given)
     return _found(store, entry_type, key, "remove", lambda: store.remove(entry_type, key, why))
 
 
@@ -84,7 +84,7 @@ def edit(store: Store, policies: PolicySet, entry_type: type, why: Change, chang
     named by its id or its key; what is not given stays."""
     if not changes:
         raise InvalidEntry(f"nothing to change: give {EDITABLE[entry_type.LIST][1]}")
-    key = _key(store, policies, entry_type, entry_id, given)
+    key = entry_key(store, policies, entry_type, entry_id, given)
     edited = Edit(*_found(store, entry_type, key, "edit", lambda: store.edit(entry_type, key, changes, why)))
     if entry_type is AllowlistEntry and edited.before.name != edited.after.name:
         # A new name may be another person than other inmates registered, as on add.
@@ -150,7 +150,7 @@ def _found(store: Store, entry_type: type, key: dict, verb: str, do: Callable):
         raise EntryNotFound(f"no such entry; {hint}" if hint else str(error)) from None
 
 
-def _key(store: Store, policies: PolicySet, entry_type: type, entry_id: int | None, given: dict) -> dict:
+def entry_key(store: Store, policies: PolicySet, entry_type: type, entry_id: int | None, given: dict) -> dict:
     """The store key of the entry named: {"id": N}, or the list's key fields
     read as `add` reads them."""
     typed = [_FIELD_WORDS[field] for field, value in given.items() if value is not None]

@@ -19,6 +19,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
+from screening.domain.approvals import PendingChange
 from screening.domain.behaviour import Attempt
 from screening.domain.changelog import LogEntry
 from screening.domain.entries import BlockEntry, Change, Entry
@@ -174,6 +175,28 @@ class Store(_Closing):
     @abstractmethod
     def head(self) -> LogEntry | None:
         """The newest change-log entry, None before the first change."""
+
+    @abstractmethod
+    def identity(self) -> str:
+        """Who is changing the lists, as this backend knows it and the
+        caller cannot choose: what every Change.actor is (SQLite: the
+        operating-system user, PostgreSQL: the session's role)."""
+
+    @abstractmethod
+    def request_change(self, pending: PendingChange, change: Change) -> PendingChange:
+        """Hold a change for approval: store it with its id, and append a
+        "request" entry (list "approvals") to the change log, together."""
+
+    @abstractmethod
+    def pending_changes(self, status: str = "", change_id: int = 0) -> list[PendingChange]:
+        """Held changes, oldest first, by status and id ("" and 0: all)."""
+
+    @abstractmethod
+    def decide_change(self, change_id: int, status: str, change: Change) -> PendingChange:
+        """Mark a pending change approved, rejected or expired, decided by
+        change.actor for change.reason, with its "approve", "reject" or
+        "expire" log entry, together. StoreError when it is no longer
+        pending; EntryNotFound when there is no such change."""
 
     @abstractmethod
     def record_access(self, change: Change, what: dict[str, Any]) -> LogEntry:

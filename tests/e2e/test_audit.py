@@ -17,7 +17,9 @@ KEY = "k3y-for-the-change-log-0123456789"
 
 @pytest.fixture
 def lists(cli):
-    cli("blocklist", "add", "0811-1111-1111", "--reason", "LP/B/1/XI/2026", "--actor", "polda.metro")
+    cli.env = {"SUDO_USER": "polda.metro"}
+    cli("blocklist", "add", "0811-1111-1111", "--reason", "LP/B/1/XI/2026")
+    cli.env = {"SUDO_USER": "kplp.budi"}
     cli("allowlist", "add", "A-001", "0812-3456-7890", "--name", "Ibu Siti", "--reason", "visit 2026-11-28")
     cli("blocklist", "add", "0811-2222-2222", "--reason", "LP/B/2/XI/2026")
     cli("blocklist", "import", "-", "--reason", "LP/B/3/XI/2026", input="0813-3333-3333\n0813-3333-3334\n")

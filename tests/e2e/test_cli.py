@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import os
+import pwd
 import stat
 
 import pytest
@@ -14,6 +15,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_allowlist_add_list_remove(cli):
+    cli.env = {"SUDO_USER": "kplp.budi"}  # who runs it: the entry's created_by
     added = cli("allowlist", "add", "A-1", "0812-3456-7890", "--name", "Ibu Siti", "--relationship", "mother",
                 "--reason", "registered at visit", "--actor", "kplp.budi")
     assert added.stdout.strip() == "approved: +6281234567890 (allowlist entry 1)"
@@ -70,20 +72,30 @@ def test_check_json_is_the_protobuf_json_mapping(cli):
 
 
 def test_history_records_who_what_and_why(cli):
-    cli("blocklist", "add", "0811-1111-1111", "--reason", "LP/B/1", "--actor", "polda.metro")
-    cli("blocklist", "remove", "0811-1111-1111", "--reason", "court order 12/2026", "--actor", "kplp.ani")
+    cli.env = {"SUDO_USER": "polda.metro"}
+    cli("blocklist", "add", "0811-1111-1111", "--reason", "LP/B/1", "--actor", "Pak Joko")
+    cli.env = {"SUDO_USER": "kplp.ani"}
+    cli("blocklist", "remove", "0811-1111-1111", "--reason", "court order 12/2026")
     rows = json.loads(cli("audit", "--format", "json").stdout)
     assert [(r["action"], r["actor"], r["reason"], r["version"]) for r in rows] == [
         ("add", "polda.metro", "LP/B/1", 1), ("remove", "kplp.ani", "court order 12/2026", 2)]
+    # --actor is a display name beside the identity, never instead of it.
+    assert rows[0]["details"] == {"display_name": "Pak Joko"} and rows[1]["details"] == {}
+    assert "polda.metro (Pak Joko)" in cli("audit").stdout
     assert rows[0]["after"]["pattern"] == rows[1]["before"]["pattern"] == "+6281111111111"
     # `history` is the old name of the same listing.
     assert json.loads(cli("audit", "--format", "json").stdout) == rows
 
 
-def test_actor_defaults_to_the_os_user(cli):
-    cli.env = {"USER": "kplp.rudi", "LOGNAME": "kplp.rudi"}
-    cli("blocklist", "add", "0811-1111-1111", "--reason", "r")
-    assert json.loads(cli("audit", "--format", "json").stdout)[-1]["actor"] == "kplp.rudi"
+def test_the_actor_is_the_os_user_whatever_the_environment_or_flags_say(cli):
+    """$USER and $LOGNAME anyone sets, and --actor is a display name: the
+    identity is the real uid's user ($SUDO_USER under sudo)."""
+    me = pwd.getpwuid(os.getuid()).pw_name
+    cli.env = {"USER": "kplp.rudi", "LOGNAME": "kplp.rudi", "SUDO_USER": ""}
+    cli("blocklist", "add", "0811-1111-1111", "--reason", "r", "--actor", "kplp.rudi")
+    [row] = json.loads(cli("audit", "--format", "json").stdout)
+    assert (row["actor"], row["details"]) == (me, {"display_name": "kplp.rudi"})
+    assert json.loads(cli("blocklist", "list", "--format", "json").stdout)[0]["created_by"] == me
 
 
 @pytest.mark.parametrize("args, message", [

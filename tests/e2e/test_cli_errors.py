@@ -121,7 +121,7 @@ def test_help_appends_the_defaults_and_keeps_the_written_ones(capfd):
     text = " ".join(out.split())
     assert "--category {fraud,victim,witness,official,narcotics,other} (default: fraud)" in text
     assert "--scope SCOPE global, facility:ID or inmate:ID (default: global)" in text
-    assert "--actor ACTOR who makes it (default: the OS user)" in text
+    assert "--actor ACTOR a display name shown beside who really makes it" in text
     assert "(default: )" not in text and "SUPPRESS" not in text
     _, out, _ = run(capfd, "--help")
     assert "2 a usage error" in " ".join(out.split())

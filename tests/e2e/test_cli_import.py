@@ -56,8 +56,9 @@ def write(path, text, encoding="utf-8"):
 
 def test_messy_police_list_is_imported_once_with_every_duplicate_reported(cli, tmp_path):
     cli("blocklist", "add", "0811-1111-1111", "--reason", "earlier report")
+    cli.env = {"SUDO_USER": "kplp.budi"}
     result = cli("blocklist", "import", write(tmp_path / "polda.csv", MESSY), "--force", "--reason", "Polda list 2026-11",
-                 "--actor", "kplp.budi")
+                 "--actor", "Budi S.")
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"{tmp_path / 'polda.csv'}: 6 rows (csv, sha256 ")
     assert lines[1:] == [
@@ -78,6 +79,7 @@ def test_messy_police_list_is_imported_once_with_every_duplicate_reported(cli, t
     ]
     record = history(cli)[0]
     assert (record["action"], record["actor"], record["version"]) == ("import", "kplp.budi", 2)
+    assert record["details"]["display_name"] == "Budi S."
     details = record["details"]
     assert (details["added"], details["duplicates_in_file"], details["already_present"]) == (4, 1, 1)
 

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import os
+import pwd
 import stat
 import subprocess
 
@@ -18,6 +19,8 @@ from test_investigations import FAMILY, FRAUD, LAWYER, served  # noqa: F401 (the
 
 pytestmark = pytest.mark.e2e
 
+# Who the CLI says runs it on SQLite (adapters/sqlite/store.py os_identity): the tests' own user.
+IDENTITY = os.environ.get("SUDO_USER") or pwd.getpwuid(os.getuid()).pw_name
 SECRET = ("+62215551234", "Pengacara", "LBH")  # the privileged call's number and names
 TRICKY = 'Siti "Bos" \\ ]; x=1 ['  # a name that would break an unescaped DOT label
 
@@ -45,8 +48,10 @@ def test_hits_for_a_police_report_go_to_an_owner_only_file(served, tmp_path):
     assert fraud["pattern"] == FRAUD and fraud["source"] == "LP/B/123/XI/2026"
     assert fraud["first_at"] <= fraud["last_at"] and rows["blocklist:2"]["attempts"] == "1"
     [entry] = audited(served)
-    assert (entry["actor"], entry["reason"], entry["list"]) == ("inspector.rina", "case 2026/44", "")
-    assert entry["details"] == {"report": "hits", "filters": {"source": "LP/B/123/XI/2026"}, "format": "csv",
+    # The identity: the OS user on SQLite, the login role on PostgreSQL; --actor is a display name.
+    identity = "postgres" if str(served.database).startswith("postgresql:") else IDENTITY
+    assert (entry["actor"], entry["reason"], entry["list"]) == (identity, "case 2026/44", "")
+    assert entry["details"] == {"display_name": "inspector.rina", "report": "hits", "filters": {"source": "LP/B/123/XI/2026"}, "format": "csv",
                                 "output": str(target), "rows": 2}
     assert "report hits" in served("audit").stdout
     assert "change log intact" in served("audit", "verify").stdout

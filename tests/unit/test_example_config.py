@@ -12,6 +12,8 @@ from screening.domain.policy import build_policy_set, default_settings
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "screening.toml"
 # Left unset in the example (their defaults are measured), shown commented out.
 COMMENTED_OUT = {"names.deny_threshold", "names.review_threshold", "names.contact_threshold"}
+# Tables shown commented out, with every key: on, they change what commands do.
+COMMENTED_TABLES = {"approvals": ("require", "expire_hours")}
 
 
 def keys(table: dict, prefix: str = "") -> set[str]:
@@ -27,13 +29,22 @@ def keys(table: dict, prefix: str = "") -> set[str]:
 
 def test_every_setting_is_in_the_example():
     data = tomllib.loads(EXAMPLE.read_text("utf-8"))
-    settings = {f.name for f in dataclasses.fields(Settings)} - {"config_file"}
+    settings = {f.name for f in dataclasses.fields(Settings)} - {"config_file"} - set(COMMENTED_TABLES)
     assert settings - set(data) == set()
     assert keys(default_settings()) - keys(data["policy"]) == set()
     text = EXAMPLE.read_text("utf-8")
     for key in COMMENTED_OUT:
         assert re.search(rf"^# {re.escape(key.split('.')[-1])} = ", text, re.M), key
+    for table, table_keys in COMMENTED_TABLES.items():
+        assert re.search(rf"^# \[{table}\]$", text, re.M), table
+        for key in table_keys:
+            assert re.search(rf"^# {key} = ", text, re.M), f"{table}.{key}"
 
+
+def test_the_commented_tables_load_as_shown():
+    text = "\n".join(line[2:] for line in EXAMPLE.read_text("utf-8").splitlines()
+                     if line.startswith("# [approvals]") or re.match(r"# (require|expire_hours) = ", line))
+    assert Settings(approvals=tomllib.loads(text)["approvals"]).approval_policy().require
 
 def test_every_key_has_a_comment_above_it():
     lines = EXAMPLE.read_text("utf-8").splitlines()

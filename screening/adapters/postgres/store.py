@@ -15,10 +15,11 @@ import psycopg
 from psycopg import sql
 from psycopg_pool import PoolTimeout
 
-from screening.adapters import table_codec
+from screening.adapters import pending_changes, table_codec
 from screening.adapters.postgres import change_log, connection, imports
 from screening.adapters.postgres.migrations import check_current, migrate, schema_version
 from screening.adapters.postgres.notifications import Listener
+from screening.domain.approvals import PendingChange
 from screening.domain.changelog import LogEntry
 from screening.domain.entries import Audit, Change, Entry
 from screening.domain.records import Record, fields_of, to_record
@@ -171,6 +172,31 @@ class PostgresStore(table_codec.FilteredReads, Store):
         with self._changing("recording a report in the change log") as (conn, version):
             return self._log(conn, version, change, "report", "", 0, details=what)
 
+    def identity(self) -> str:
+        """The role the connections log in as (session_user: SET ROLE does
+        not change it), one per person (README "Two-person changes")."""
+        with self._connection("reading who is connected") as conn:
+            return conn.execute("SELECT session_user").fetchone()[0]
+
+    def request_change(self, pending: PendingChange, change: Change) -> PendingChange:
+        with self._changing("holding a change for approval") as (conn, version):
+            stored = dataclasses.replace(pending, id=pending_changes.insert(conn.execute, "%s", pending))
+            self._log(conn, version, change, "request", "approvals", stored.id,
+                      details=pending_changes.request_details(stored))
+        return stored
+
+    def pending_changes(self, status: str = "", change_id: int = 0) -> list[PendingChange]:
+        with self._connection("reading the pending changes") as conn:
+            return pending_changes.select(conn.execute, "%s", status, change_id)
+
+    def decide_change(self, change_id: int, status: str, change: Change) -> PendingChange:
+        with self._changing("deciding a pending change") as (conn, version):
+            decided = pending_changes.decide(conn.execute, "%s", change_id, status, change.actor, change.reason,
+                                             datetime.now(UTC))
+            self._log(conn, version, change, pending_changes.ACTION_OF[status], "approvals", change_id,
+                      details=pending_changes.decision_details(decided))
+        return decided
+
     def log(self, since: str = "", until: str = "", actor: str = "", list_name: str = "",
             entry_id: int = 0) -> Iterator[LogEntry]:
         where, values = [], []
@@ -209,7 +235,7 @@ class PostgresStore(table_codec.FilteredReads, Store):
         """The change's entry, after `version` (the head its transaction locked)."""
         when = at.isoformat() if at else datetime.now(UTC).isoformat()
         entry = LogEntry(version + 1, when, change.actor, change.reason, action, table, entry_id, before, after,
-                         details or {})
+                         {**change.details, **(details or {})})
         return change_log.append(conn, entry, self._key, rows)
 
     @contextlib.contextmanager

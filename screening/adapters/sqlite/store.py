@@ -6,17 +6,19 @@ import contextlib
 import dataclasses
 import itertools
 import os
+import pwd
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from screening.adapters import table_codec
+from screening.adapters import pending_changes, table_codec
 from screening.adapters.sqlite import change_log
 from screening.adapters.sqlite import connection
 from screening.adapters.sqlite.migrations import Migration, bundled_migrations
 from screening.adapters.sqlite.upgrades import change_log_from_audit_log
+from screening.domain.approvals import PendingChange
 from screening.domain.changelog import LogEntry
 from screening.domain.entries import Audit, Change, Entry
 from screening.domain.records import Record, fields_of, to_record
@@ -168,6 +170,28 @@ class SqliteStore(table_codec.FilteredReads, Store):
         with self._lock, self._write_transaction() as conn:
             return self._log(conn, change, "report", "", 0, details=what)
 
+    def identity(self) -> str:
+        return os_identity()
+
+    def request_change(self, pending: PendingChange, change: Change) -> PendingChange:
+        with self._lock, self._write_transaction() as conn:
+            stored = dataclasses.replace(pending, id=pending_changes.insert(conn.execute, "?", pending))
+            self._log(conn, change, "request", "approvals", stored.id,
+                      details=pending_changes.request_details(stored))
+        return stored
+
+    def pending_changes(self, status: str = "", change_id: int = 0) -> list[PendingChange]:
+        with self._lock:
+            return pending_changes.select(self._conn.execute, "?", status, change_id)
+
+    def decide_change(self, change_id: int, status: str, change: Change) -> PendingChange:
+        with self._lock, self._write_transaction() as conn:
+            decided = pending_changes.decide(conn.execute, "?", change_id, status, change.actor, change.reason,
+                                             datetime.now(UTC))
+            self._log(conn, change, pending_changes.ACTION_OF[status], "approvals", change_id,
+                      details=pending_changes.decision_details(decided))
+        return decided
+
     def log(self, since: str = "", until: str = "", actor: str = "", list_name: str = "",
             entry_id: int = 0) -> Iterator[LogEntry]:
         where, values = ["1 = 1"], []
@@ -205,7 +229,7 @@ class SqliteStore(table_codec.FilteredReads, Store):
              rows: change_log.RowsWriter | None = None, at: datetime | None = None) -> LogEntry:
         when = at.isoformat() if at else change_log.now()
         entry = LogEntry(change_log.next_version(conn), when, change.actor, change.reason, action, table,
-                         entry_id, before, after, details or {})
+                         entry_id, before, after, {**change.details, **(details or {})})
         return change_log.append(conn, entry, self._key, rows)
 
     @contextlib.contextmanager
@@ -315,6 +339,21 @@ def _records_from(conn: sqlite3.Connection, table: str, first_id: int) -> Iterat
     columns = fields_of(table)
     for row in conn.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE id >= ? ORDER BY id", (first_id,)):
         yield table_codec.record_of_row(table, dict(zip(columns, row)))
+
+
+def os_identity() -> str:
+    """Who runs this process: the user sudo ran it for ($SUDO_USER: staff run
+    `sudo -u SERVICE screening ...`, and sudo's env_reset keeps them from
+    setting it), else the real uid's name. Never $USER or $LOGNAME, which
+    anyone sets; whoever runs as the file's owner without sudo could edit
+    the file itself anyway."""
+    sudo_user = os.environ.get("SUDO_USER", "").strip()
+    if sudo_user:
+        return sudo_user
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:  # a uid with no passwd entry (a container's)
+        return f"uid:{os.getuid()}"
 
 
 def create_private_file(path: Path) -> None:
