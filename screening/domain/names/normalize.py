@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import re
 import sys
-import unicodedata
 
 from screening.domain.names.lookalikes import join_spelled, read_digits, spell_digits, visible_letters
 from screening.domain.names.organisations import ORGANISATIONS
@@ -96,13 +95,15 @@ def _strip_titles(words: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
 
 def _leading_title(words: list[tuple[str, bool]], start: int, end: int) -> int:
     """How many words from `start` are a title (0: none), leaving one word at least."""
-    for length in range(min(_LONGEST_TITLE, end - start - 1), 1, -1):  # "i gusti ayu" before "i"
-        if tuple(key for key, _ in words[start:start + length]) in _RULES.title_phrases:
-            return length
+    if words[start][0] in _TITLE_PHRASE_STARTS:  # only then can a longer title start here
+        for length in range(min(_LONGEST_TITLE, end - start - 1), 1, -1):  # "i gusti ayu" before "i"
+            if tuple(key for key, _ in words[start:start + length]) in _RULES.title_phrases:
+                return length
     return 1 if words[start][0] in _RULES.titles else 0
 
 
 _LONGEST_TITLE = max((len(phrase) for phrase in _RULES.title_phrases), default=1)
+_TITLE_PHRASE_STARTS = frozenset(phrase[0] for phrase in _RULES.title_phrases)
 
 
 def _is_trailing_degree(key: str, dotted: bool) -> bool:
