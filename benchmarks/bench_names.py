@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import platform
 import random
@@ -471,6 +472,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="queries timed with rapidfuzz brute force (default: 200)")
     parser.add_argument("--seed", type=int, default=1, help="random seed of names and queries (default: 1)")
     parser.add_argument("--no-tracemalloc", action="store_true", help="skip the traced second build")
+    parser.add_argument("--json", action="store_true",
+                        help="print the latencies as JSON, not the report (what compare_names.py reads)")
     args = parser.parse_args(argv)
     if args.queries < 1 or args.brute_queries < 1:
         parser.error("--queries and --brute-queries must be positive")
@@ -482,7 +485,18 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     overhead = timer_overhead_ns()
     results = [measure(size, args) for size in args.sizes]
-    print(report(args, results, overhead, time.perf_counter() - started))
+    if args.json:
+        print(json.dumps([figures(result) for result in results]))
+    else:
+        print(report(args, results, overhead, time.perf_counter() - started))
+
+
+def figures(result: SizeResult) -> dict[str, float]:
+    """The latencies of one size, flat: what compare_names.py compares between source trees."""
+    flat: dict[str, float] = {"names": result.names, "build_s": result.build_seconds}
+    for label, latency in (("decision", result.decision), ("cold", result.decision_cold), ("all", result.warm)):
+        flat[f"{label}_p50_us"], flat[f"{label}_p99_us"] = latency.p50_us, latency.p99_us
+    return flat
 
 
 if __name__ == "__main__":

@@ -20,8 +20,12 @@ same person, never proof of it.
 One module per idea, each importing only those before it: rules (the data
 of name_rules.toml), lookalikes (names typed to look like another: invisible
 characters, letters of other scripts, digits, letters spelled apart; the data
-of name_lookalikes.toml), normalize, similarity, search (candidates, bounds
-and cutoffs) and index (NameIndex).
+of name_lookalikes.toml), organisations (institutions by acronym or in
+full, and regions: "Bank Rakyat Indonesia" is BRI; the data of
+name_organisations.toml), normalize, similarity, search (candidates, bounds
+and cutoffs) and index (NameIndex). A word has a skeleton (spelled by ear:
+Fatimah, Fatima) and a loose skeleton (the sound shifts of the regions and
+traditions on top: Pauzi, Fauzi; Putu, Wayan), scored a little lower.
 """
 
 from screening.domain.names.index import Accept, NameIndex, NameQuery

@@ -5,9 +5,9 @@ from __future__ import annotations
 import functools
 import re
 import sys
-import unicodedata
 
 from screening.domain.names.lookalikes import join_spelled, read_digits, spell_digits, visible_letters
+from screening.domain.names.organisations import ORGANISATIONS
 from screening.domain.names.rules import _RULES, _apply
 
 
@@ -20,7 +20,7 @@ _DIGIT = re.compile(r"\d")
 
 
 def _normalize(text: str) -> tuple[str, ...]:
-    words = _strip_titles(_words(text))
+    words = _strip_titles(ORGANISATIONS.replace(_words(text)))
     keys = [key for key, _ in words]
     if len(keys) > 1 and keys[0] in _RULES.initials:
         keys[0] = _RULES.initials[keys[0]]
@@ -82,12 +82,28 @@ def _all_degrees(tail: str) -> bool:
 
 def _strip_titles(words: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
     start, end = 0, len(words)
-    while start < end - 1 and words[start][0] in _RULES.titles:
-        start += 1
+    while start < end - 1:
+        length = _leading_title(words, start, end)
+        if not length:
+            break
+        start += length
     while end - 1 > start and _is_trailing_degree(*words[end - 1]):
         end -= 1
     kept = words[start:end]
     return [word for word in kept if word[0] not in _RULES.removed] or kept
+
+
+def _leading_title(words: list[tuple[str, bool]], start: int, end: int) -> int:
+    """How many words from `start` are a title (0: none), leaving one word at least."""
+    if words[start][0] in _TITLE_PHRASE_STARTS:  # only then can a longer title start here
+        for length in range(min(_LONGEST_TITLE, end - start - 1), 1, -1):  # "i gusti ayu" before "i"
+            if tuple(key for key, _ in words[start:start + length]) in _RULES.title_phrases:
+                return length
+    return 1 if words[start][0] in _RULES.titles else 0
+
+
+_LONGEST_TITLE = max((len(phrase) for phrase in _RULES.title_phrases), default=1)
+_TITLE_PHRASE_STARTS = frozenset(phrase[0] for phrase in _RULES.title_phrases)
 
 
 def _is_trailing_degree(key: str, dotted: bool) -> bool:
@@ -111,6 +127,14 @@ def _split(word: str) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=1 << 17)
 def _skeleton(word: str) -> str:
+    """The loose skeleton: spelled by ear, then the sound shifts (Pauzi, Fauzi).
+    What the index files words under, and what weights are looked up by."""
+    return _apply(_RULES.shift, _strict_skeleton(word))
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _strict_skeleton(word: str) -> str:
+    """Spelled by ear only: equal strict skeletons are one name (Fatimah, Fatima)."""
     return _apply(_RULES.skeleton, word)
 
 

@@ -29,13 +29,17 @@ class _Rules:
     removed: frozenset[str]
     spelling: tuple[_Rewrite, ...]
     skeleton: tuple[_Rewrite, ...]
+    shift: tuple[_Rewrite, ...]  # applied to the skeleton: sound shifts, the loose skeleton
+    title_phrases: frozenset[tuple[str, ...]]  # titles of several words ("ida bagus")
     aliases: Mapping[str, str]  # spelled variant -> canonical word
     initials: Mapping[str, str]  # one-letter first word -> canonical word
     split_prefixes: tuple[tuple[str, str], ...]  # (form, canonical word), longest form first
     min_rest: int
     weights: Mapping[str, float]  # skeleton -> weight
     distinct: frozenset[str]  # names never taken for each other's typo, spelled and as skeletons
+    distinct_words: frozenset[str]  # the same names, spelled only: never taken for each other by a shift
     skeleton_similarity: float
+    shift_similarity: float
     initial_similarity: float
     initial_weight: float
     typo_min_length: int
@@ -57,6 +61,7 @@ def _load_rules() -> _Rules:
     data = tomllib.loads(resources.files("screening.domain").joinpath("name_rules.toml").read_text("utf-8"))
     spelling = _rewrites(data["spelling"])
     skeleton = _rewrites(data["skeleton"])
+    shift = _rewrites(data["shift"])
 
     def spell(word: str) -> str:
         return _apply(spelling, word)
@@ -66,12 +71,18 @@ def _load_rules() -> _Rules:
 
     def skeleton_of(word: str) -> str:  # a listed word as the matcher will see it
         spelled = spell(word)
+        return _apply(shift, _apply(skeleton, aliases.get(spelled, spelled)))
+
+    def strict_of(word: str) -> str:  # before the sound shifts
+        spelled = spell(word)
         return _apply(skeleton, aliases.get(spelled, spelled))
 
     weights = {skeleton_of(word): group["weight"] for group in data["weights"] for word in group["words"]}
     prefixes = sorted(((form, canonical) for canonical, forms in data["split"]["prefixes"].items()
                        for form in forms), key=lambda item: -len(item[0]))
     scoring, thresholds = data["scoring"], data["thresholds"]
+    if not 0 < scoring["shift"] <= scoring["skeleton"] <= 1:
+        raise ValueError("name_rules.toml: a sound shift cannot score above a spelling: 0 < shift <= skeleton <= 1")
     if not (scoring["conflict"] >= 1 >= scoring["extra"] > 0 and scoring["evidence"] > 0):
         raise ValueError("name_rules.toml: the index's bounds need conflict >= 1 >= extra > 0 < evidence")
     return _Rules(
@@ -81,14 +92,19 @@ def _load_rules() -> _Rules:
         removed=frozenset(word for words in data["removed"].values() for word in words),
         spelling=spelling,
         skeleton=skeleton,
+        shift=shift,
+        title_phrases=frozenset(tuple(phrase.split()) for phrases in data["title_phrases"].values()
+                                for phrase in phrases),
         aliases=aliases,
         initials=dict(data["initials"]),
         split_prefixes=tuple(prefixes),
         min_rest=data["split"]["min_rest"],
         weights=weights,
         distinct=frozenset(form for word in data["distinct_names"]["words"]
-                           for form in (skeleton_of(word), spell(word))),
+                           for form in (skeleton_of(word), strict_of(word), spell(word))),
+        distinct_words=frozenset(spell(word) for word in data["distinct_names"]["words"]),
         skeleton_similarity=scoring["skeleton"],
+        shift_similarity=scoring["shift"],
         initial_similarity=scoring["initial"],
         initial_weight=scoring["initial_weight"],
         typo_min_length=scoring["typo_min_length"],

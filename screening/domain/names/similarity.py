@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import OSA
 
-from screening.domain.names.normalize import _skeleton, _weight, normalize_name
+from screening.domain.names.normalize import _skeleton, _strict_skeleton, _weight, normalize_name
 from screening.domain.names.rules import _RULES
 
 
@@ -31,7 +31,13 @@ def _word_similarity(a: str, b: str) -> float:
         return _RULES.initial_similarity if a[0] == b[0] and len(a) != len(b) else 0.0
     sa, sb = _skeleton(a), _skeleton(b)
     if sa == sb:
-        return _RULES.skeleton_similarity
+        strict_a, strict_b = _strict_skeleton(a), _strict_skeleton(b)
+        if strict_a == strict_b:
+            return _RULES.skeleton_similarity
+        if not (a in _RULES.distinct_words and b in _RULES.distinct_words):
+            return _RULES.shift_similarity  # a sound shift: Pauzi for Fauzi, Stiawan for Setiawan
+        # Two known names a shift would merge (Paris, Faris): only a typo makes them one.
+        sa, sb = strict_a, strict_b
     # A slip shows in the words as written or in their skeletons: the folds
     # can hide one ("Santsoo" -> "sanso") as easily as reveal one.
     return 1.0 - 1.0 / max(len(a), len(b)) if _typo(sa, sb) or _typo(a, b) else 0.0
