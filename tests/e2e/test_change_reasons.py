@@ -34,6 +34,9 @@ COMMANDS = {
     "watchlist import": ["{dir}/watchlist.csv"],
     "alerts add": ["--number", "0811-3333-3333"],
     "alerts remove": ["--number", FRAUD],
+    # A second person (the test runs as bob) on the change alice asked for.
+    "approvals approve": ["1", "--config", "{dir}/approvals.toml"],
+    "approvals reject": ["1", "--config", "{dir}/approvals.toml"],
 }
 
 FILES = {
@@ -41,6 +44,7 @@ FILES = {
     "privileged.csv": "number,name,kind,reason\n0812-7000-1002,Adv. Sari,attorney,\n",
     "blocklist.csv": "pattern,category,action,reason\n0811 4444 4444,fraud,deny,\n",
     "watchlist.csv": "name,aliases,category,action,reason,scope\nJoko Susilo,,fraud,deny,,\n",
+    "approvals.toml": "[approvals]\n",
 }
 
 
@@ -69,6 +73,11 @@ def seeded(cli, tmp_path):
     cli("alerts", "add", "--number", FRAUD, "--reason", "hot number")
     for name, text in FILES.items():
         (tmp_path / name).write_text(text)
+    cli.env = {"SUDO_USER": "alice"}
+    held = cli("privileged", "add", "0812-7000-1009", "--name", "Adv. Budi", "--kind", "attorney",
+               "--reason", "new counsel", "--config", str(tmp_path / "approvals.toml")).stdout
+    assert held.startswith("pending approval 1:"), held
+    cli.env = {"SUDO_USER": "bob"}
     return cli
 
 
