@@ -35,9 +35,15 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+TOKEN_PREFIX = "scr_"
+
+
 def new_token() -> str:
-    """A fresh bearer token: 256 random bits, URL-safe."""
-    return secrets.token_urlsafe(32)
+    """A fresh bearer token: 256 random bits as hex, after "scr_". Not
+    base64: one in four URL-safe tokens starts with "-" and reads as an
+    option to the clients' flag parsers (`--token -x...`). The prefix keeps
+    a token pasted where its hash belongs from passing for a sha256."""
+    return TOKEN_PREFIX + secrets.token_hex(32)
 
 
 class TokenBucket:

@@ -112,3 +112,10 @@ def test_the_readme_client_table_is_valid(tmp_path):
     [client] = load_settings(str(config), environ={}).known_clients().all
     assert (client.facility_ids, client.certificate_names) == ({"LP-CIPINANG"}, {"kiosk.cipinang.example"})
     assert (client.may_watch, client.max_in_flight, client.max_calls_per_second) == (False, 16, 100)
+
+
+def test_new_tokens_are_hex_and_never_look_like_an_option():
+    tokens = {new_token() for _ in range(200)}
+    assert len(tokens) == 200
+    for token in tokens:
+        assert token.startswith("scr_") and len(token) == 68 and set(token[4:]) <= set("0123456789abcdef")
