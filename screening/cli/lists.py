@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from screening.cli import list_show, stores
+from screening.cli import approvals as cli_approvals, list_show, stores
 from screening.cli.parser import Parents, change_of, group
 from screening.config import Settings
 from screening.cli.output import printable
@@ -248,8 +248,8 @@ def _add_arguments(parser: argparse.ArgumentParser, arguments: tuple[Argument, .
 
 def _change(args, settings: Settings) -> None:
     command: ChangeCommand = args.change_command
-    args.approvals = settings.approval_policy()
     with stores.changing(settings) as store:
+        args.approvals = cli_approvals.in_force(store, settings)  # the store's policy, raised by the config's
         result = command.call(store, settings.policies(), args, change_of(args, store))
     if isinstance(result, PendingChange):
         print(held_line(result))

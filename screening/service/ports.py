@@ -19,7 +19,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from screening.domain.approvals import PendingChange
+from screening.domain.approvals import ApprovalPolicy, PendingChange, StoredPolicy
 from screening.domain.behaviour import Attempt
 from screening.domain.changelog import LogEntry
 from screening.domain.entries import BlockEntry, Change, Entry
@@ -190,6 +190,19 @@ class Store(_Closing):
     @abstractmethod
     def pending_changes(self, status: str = "", change_id: int = 0) -> list[PendingChange]:
         """Held changes, oldest first, by status and id ("" and 0: all)."""
+
+    @abstractmethod
+    def approval_policy(self) -> StoredPolicy | None:
+        """The approval policy in force as the store keeps it; None when none
+        was ever set (service/approval_policy.py)."""
+
+    @abstractmethod
+    def set_approval_policy(self, policy: ApprovalPolicy, change: Change, expected: int,
+                            details: dict | None = None) -> StoredPolicy:
+        """Keep `policy` as the one in force, with its "policy" entry (list
+        "approvals") naming change.actor and the policy, together. expected:
+        the version of the policy it replaces (0 for none); StoreError when
+        another process set one meanwhile."""
 
     @abstractmethod
     def decide_change(self, change_id: int, status: str, change: Change) -> PendingChange:
