@@ -100,8 +100,6 @@ def _policy(args, settings: Settings) -> None:
         in_force(store, settings)
         result = approval_policy.set_policy(store, wanted, why)
         if isinstance(result, PendingChange):
-            from screening.cli.lists import held_line
-
             print(held_line(result))
         elif result is None:
             print(f"nothing changed: the approval policy is already {rules.shown(wanted)}")
@@ -138,6 +136,13 @@ def _show_policy(stored: StoredPolicy | None) -> None:
     print(f"version: {stored.version} (`screening audit --list approvals` shows how it came to be)")
     print("lowered only by a second user: `screening approvals policy --require ... | --none --reason R`, "
           "then another user's `screening approvals approve ID`")
+
+
+def held_line(held: PendingChange) -> str:
+    """What a held change prints: nothing changed yet, and what happens next."""
+    return (f"pending approval {held.id}: {printable(held.summary)}; nothing changes until another user runs "
+            f"`screening approvals approve {held.id} --reason ...` (before "
+            f"{held.expires_at.isoformat(timespec='seconds')})")
 
 
 def _row(change: PendingChange) -> dict:

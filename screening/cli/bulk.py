@@ -16,7 +16,7 @@ from screening.cli import progress, stores
 from screening.cli.output import printable
 from screening.cli.parser import Parents, change_of
 from screening.config import Settings
-from screening.cli.lists import held_line
+from screening.cli.approvals import held_line
 from screening.domain.approvals import PendingChange
 from screening.domain.entries import BlockEntry
 from screening.domain.model import PrivilegedKind

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from screening.cli import approvals as cli_approvals, list_show, stores
+from screening.cli.approvals import held_line
 from screening.cli.parser import Parents, change_of, group
 from screening.config import Settings
-from screening.cli.output import printable
 from screening.domain.approvals import PendingChange
 from screening.domain.blocklist import Category
 from screening.domain.entries import AllowlistEntry, BlockEntry, Change, Entry, PrivilegedEntry, WatchEntry
@@ -261,13 +261,6 @@ def _change(args, settings: Settings) -> None:
     print(command.done.format(entry=result.entry if added else result))
     for warning in result.warnings if added else ():
         print(f"screening: warning: {warning}", file=sys.stderr)
-
-
-def held_line(held: PendingChange) -> str:
-    """What a held change prints: nothing changed yet, and what happens next."""
-    return (f"pending approval {held.id}: {printable(held.summary)}; nothing changes until another user runs "
-            f"`screening approvals approve {held.id} --reason ...` (before "
-            f"{held.expires_at.isoformat(timespec='seconds')})")
 
 
 def _edited(command: ChangeCommand, edit: list_edits.Edit) -> None:

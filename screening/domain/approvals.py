@@ -71,6 +71,8 @@ def stricter(stored: ApprovalPolicy, configured: ApprovalPolicy) -> ApprovalPoli
         return stored
     if not stored.require:
         return configured
+    if set(configured.require) <= set(stored.require) and stored.expire_seconds <= configured.expire_seconds:
+        return stored  # nothing more asked: kept as it is, in its own order
     kinds = tuple(kind for kind in KINDS if kind in stored.require or kind in configured.require)
     return ApprovalPolicy(kinds, min(stored.expire_seconds, configured.expire_seconds))
 
@@ -83,6 +85,13 @@ def lowers(current: ApprovalPolicy, wanted: ApprovalPolicy) -> bool:
     if set(current.require) - set(wanted.require):
         return True
     return wanted.expire_seconds > current.expire_seconds
+
+
+def same(one: ApprovalPolicy, other: ApprovalPolicy) -> bool:
+    """The same rule, whatever order its kinds were named in."""
+    if not one.require or not other.require:
+        return not one.require and not other.require
+    return set(one.require) == set(other.require) and one.expire_seconds == other.expire_seconds
 
 
 def policy_record(policy: ApprovalPolicy) -> dict[str, Any]:

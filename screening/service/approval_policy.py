@@ -48,7 +48,7 @@ def set_policy(store: Store, wanted: ApprovalPolicy, why: Change) -> PendingChan
     (POLICY_LOWER), whatever the policy holds. None: already so."""
     stored = store.approval_policy()
     current = stored.policy if stored else rules.NO_APPROVALS
-    if wanted == current or (not wanted.require and not current.require):
+    if rules.same(wanted, current):
         return None
     if not rules.lowers(current, wanted):
         return store.set_approval_policy(wanted, why, stored.version if stored else 0,
