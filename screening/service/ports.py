@@ -74,6 +74,8 @@ class AuditView:
     entries: Callable[[], Iterator[LogEntry]]  # the change log, oldest first
     rows: Callable[[int], Iterator[tuple[bytes, int]]]  # an entry's stored row lines and their count, by chunk
     records: Callable[[str], Iterator[Record]]  # a list's table, by id
+    # The approval policy the store keeps (store_settings), at that version.
+    approval_policy: Callable[[], StoredPolicy | None] = lambda: None
 
 
 @dataclass(frozen=True)

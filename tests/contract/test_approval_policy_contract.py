@@ -36,3 +36,20 @@ def test_a_policy_set_meanwhile_by_another_process_is_not_overwritten(store, reo
     assert store.approval_policy() == first and store.list_version() == first.version
     later = reopen().set_approval_policy(ApprovalPolicy(()), Change("bob", "r"), first.version)
     assert store.approval_policy() == later and later.policy.require == ()
+
+
+def test_a_policy_written_behind_the_cli_s_back_fails_the_audit(store, reopen, request):
+    """A role that may write store_settings can lower the policy with SQL; no
+    trigger stops it, but `audit verify` sees the store and the log disagree."""
+    stored = store.set_approval_policy(ApprovalPolicy(("privileged_add",)), ALICE, 0)
+    assert audit.verify(store, None).ok
+    lowered = '{"require": [], "expire_hours": 72}'
+    if "postgres" in request.node.callspec.id:
+        with store._pool.connection() as conn:
+            conn.execute("UPDATE store_settings SET value = %s", [lowered])
+    else:
+        store._conn.execute("UPDATE store_settings SET value = ?", [lowered])
+    result = audit.verify(reopen(), None)
+    assert result.problems == [f"the approval policy in the store is nothing held (version {stored.version}), but "
+                               f"the change log holds the one version {stored.version} set: it was written behind "
+                               f"the CLI's back"]

@@ -236,6 +236,7 @@ class PostgresStore(table_codec.FilteredReads, Store):
                 entries=lambda: change_log.entries(reads.rows),
                 rows=lambda version: change_log.stored_rows(reads.rows, version),
                 records=lambda name: _records(reads, name),
+                approval_policy=lambda: store_settings.approval_policy(reads.conn.execute, "%s"),
             )
 
     def read_changes(self, since: int, max_rows: int) -> Delta | None:

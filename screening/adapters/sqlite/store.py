@@ -231,6 +231,7 @@ class SqliteStore(table_codec.FilteredReads, Store):
                 entries=lambda: change_log.entries(conn),
                 rows=lambda v: change_log.stored_rows(conn, v),
                 records=lambda name: _records(conn, name),
+                approval_policy=lambda: store_settings.approval_policy(conn.execute, "?"),
             )
 
     def read_changes(self, since: int, max_rows: int) -> Delta | None:
