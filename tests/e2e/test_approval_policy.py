@@ -11,7 +11,10 @@ import json
 import pytest
 
 from conftest import Cli
-from test_approvals import LAWYER, as_user, config, roles  # noqa: F401 (roles: the fixture)
+import test_approvals
+from test_approvals import LAWYER, as_user, config
+
+roles = test_approvals.roles  # the fixture, by assignment (an import of it reads as unused)
 
 pytestmark = pytest.mark.e2e
 OTHER = "+62215559999"
@@ -89,7 +92,7 @@ def test_on_sqlite_the_stored_rule_binds_whatever_config_alice_runs_with(cli, tm
 
 
 @pytest.mark.postgres
-def test_on_postgresql_the_stored_rule_binds_whatever_config_alice_runs_with(roles, tmp_path):  # noqa: F811
+def test_on_postgresql_the_stored_rule_binds_whatever_config_alice_runs_with(roles, tmp_path):
     clis, names = roles
     empty = tmp_path / "empty.toml"
     empty.write_text("", "utf-8")
