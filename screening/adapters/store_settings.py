@@ -14,7 +14,7 @@ import json
 
 from screening.adapters.pending_changes import Execute
 from screening.domain.approvals import ApprovalPolicy, ApprovalsError, StoredPolicy, policy_of, policy_record
-from screening.service.ports import StoreError
+from screening.service.ports import PolicyChanged, StoreError
 
 APPROVALS = "approvals"
 
@@ -32,11 +32,11 @@ def approval_policy(execute: Execute, mark: str) -> StoredPolicy | None:
 
 
 def check_unchanged(execute: Execute, mark: str, expected: int) -> None:
-    """StoreError when the policy is no longer the one read as `expected`
+    """PolicyChanged when the policy is no longer the one read as `expected`
     (its version, 0 for none): another process set it meanwhile."""
     found = approval_policy(execute, mark)
     if (found.version if found else 0) != expected:
-        raise StoreError("the approval policy in the store was changed by someone else meanwhile: run the "
+        raise PolicyChanged("the approval policy in the store was changed by someone else meanwhile: run the "
                          "command again")
 
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from screening.domain import approvals as rules
 from screening.domain.approvals import ApprovalPolicy, PendingChange, StoredPolicy
 from screening.domain.entries import Change
-from screening.service.ports import Store, StoreError
+from screening.service.ports import PolicyChanged, Store, StoreError
 
 _ATTEMPTS = 3  # a policy set by another process meanwhile: read it again
 
@@ -37,7 +37,7 @@ def in_force(store: Store, configured: ApprovalPolicy, why: Change) -> ApprovalP
             store.set_approval_policy(effective, why, stored.version if stored else 0,
                                       {"raised_by": "config", "before": _record(stored)})
             return effective
-        except StoreError:
+        except PolicyChanged:
             continue  # another command set it meanwhile: made stricter from that one
     raise StoreError("the approval policy in the store keeps changing under this command: run it again")
 

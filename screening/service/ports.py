@@ -49,6 +49,11 @@ class EntryNotFound(StoreError):
     pass
 
 
+class PolicyChanged(StoreError):
+    """The approval policy was set by another process since it was read
+    (Store.set_approval_policy): read it again."""
+
+
 class LogUnavailable(StoreError):
     """A decision cannot be made durable (the database is away and the local
     spool is past its bound): the call is refused, never answered unrecorded."""
@@ -203,8 +208,8 @@ class Store(_Closing):
                             details: dict | None = None) -> StoredPolicy:
         """Keep `policy` as the one in force, with its "policy" entry (list
         "approvals") naming change.actor and the policy, together. expected:
-        the version of the policy it replaces (0 for none); StoreError when
-        another process set one meanwhile."""
+        the version of the policy it replaces (0 for none); PolicyChanged
+        when another process set one meanwhile."""
 
     @abstractmethod
     def decide_change(self, change_id: int, status: str, change: Change) -> PendingChange:

@@ -7,7 +7,7 @@ import pytest
 from screening.domain.approvals import ApprovalPolicy
 from screening.domain.entries import Change
 from screening.service import audit
-from screening.service.ports import StoreError
+from screening.service.ports import PolicyChanged
 
 import test_store_contract
 
@@ -34,7 +34,7 @@ def test_a_policy_is_kept_with_its_log_entry_and_read_by_another_process(store, 
 
 def test_a_policy_set_meanwhile_by_another_process_is_not_overwritten(store, reopen):
     first = store.set_approval_policy(ApprovalPolicy(("privileged_add",)), ALICE, 0)
-    with pytest.raises(StoreError, match="changed by someone else meanwhile"):
+    with pytest.raises(PolicyChanged, match="changed by someone else meanwhile"):
         reopen().set_approval_policy(ApprovalPolicy(()), Change("bob", "r"), 0)  # read before alice's
     assert store.approval_policy() == first and store.list_version() == first.version
     later = reopen().set_approval_policy(ApprovalPolicy(()), Change("bob", "r"), first.version)
