@@ -43,13 +43,14 @@ $$;
 -- Nobody but the owner writes the schema's history or the change log's rows
 -- by default; each role gets exactly what follows.
 REVOKE ALL ON schema_migrations, list_version, allowlist, privileged, blocklist, watchlist, alerts,
-              pending_changes, change_log, change_rows, decisions, decision_findings, called_names, call_key
+              pending_changes, store_settings, change_log, change_rows, decisions, decision_findings, called_names,
+              call_key
     FROM PUBLIC, screening_server, screening_admin, screening_auditor;
 
 -- Every role reads the lists (and the hot numbers the feed alerts on), their
 -- version and change log, and the schema's version.
 GRANT SELECT ON schema_migrations, list_version, allowlist, privileged, blocklist, watchlist, alerts,
-                pending_changes, change_log, change_rows
+                pending_changes, store_settings, change_log, change_rows
     TO screening_server, screening_admin, screening_auditor;
 
 -- The replicas write decisions, with their findings' rows and called
@@ -67,6 +68,11 @@ GRANT UPDATE ON list_version TO screening_admin;
 -- Two-person changes: staff hold them and decide them (approve, reject; an
 -- expiry is marked by whoever reads it first). Each step is a change-log entry.
 GRANT INSERT, UPDATE ON pending_changes TO screening_admin;
+-- The approval policy in force (store_settings): the CLI raises it, or sets
+-- it lower once a second identity approved that; each time a change-log
+-- entry. A member could also write it with SQL, as the lists (README
+-- "Threat model").
+GRANT INSERT, UPDATE ON store_settings TO screening_admin;
 GRANT INSERT ON change_log, change_rows TO screening_admin;
 GRANT SELECT, DELETE ON decisions, decision_findings, called_names TO screening_admin;
 

@@ -109,6 +109,10 @@ def _summary(row: dict) -> str:
     before, after = row["before"], row["after"]
     if row["action"] == "report":  # who read personal data: the report's name (its filters are in details)
         return f"report {row['details'].get('report', '')}"
+    if row["action"] == "policy":  # the approval policy kept in the store, as set
+        policy = row["details"].get("policy", {})
+        return f"approval policy: require {', '.join(policy.get('require', [])) or 'nothing'}; " \
+               f"expire_hours {policy.get('expire_hours', '')}"
     if row["list"] == "approvals":  # a two-person change's step: what was held
         return str(row["details"].get("summary", ""))
     if before and after:

@@ -16,7 +16,7 @@ from screening.cli import progress, stores
 from screening.cli.output import printable
 from screening.cli.parser import Parents, change_of
 from screening.config import Settings
-from screening.cli.lists import held_line
+from screening.cli.approvals import held_line
 from screening.domain.approvals import PendingChange
 from screening.domain.entries import BlockEntry
 from screening.domain.model import PrivilegedKind
@@ -96,10 +96,12 @@ def _import(args, settings: Settings) -> int:
 
 def _imported(store, settings: Settings, list_name: str, source, why, options, on_invalid):
     """The import's report; a privileged one may be held for approval instead ([approvals])."""
+    from screening.cli.approvals import in_force
     from screening.service import approvals, imports
 
+    policy = in_force(store, settings)  # the store's policy, raised by the config's
     if list_name == "privileged":
-        return approvals.privileged_import(store, settings.policies(), settings.approval_policy(), source, why,
+        return approvals.privileged_import(store, settings.policies(), policy, source, why,
                                            options, on_invalid)
     return imports.import_file(store, settings.policies(), list_name, source, why, options, on_invalid)
 

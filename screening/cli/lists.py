@@ -15,10 +15,10 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from screening.cli import list_show, stores
+from screening.cli import approvals as cli_approvals, list_show, stores
+from screening.cli.approvals import held_line
 from screening.cli.parser import Parents, change_of, group
 from screening.config import Settings
-from screening.cli.output import printable
 from screening.domain.approvals import PendingChange
 from screening.domain.blocklist import Category
 from screening.domain.entries import AllowlistEntry, BlockEntry, Change, Entry, PrivilegedEntry, WatchEntry
@@ -248,8 +248,8 @@ def _add_arguments(parser: argparse.ArgumentParser, arguments: tuple[Argument, .
 
 def _change(args, settings: Settings) -> None:
     command: ChangeCommand = args.change_command
-    args.approvals = settings.approval_policy()
     with stores.changing(settings) as store:
+        args.approvals = cli_approvals.in_force(store, settings)  # the store's policy, raised by the config's
         result = command.call(store, settings.policies(), args, change_of(args, store))
     if isinstance(result, PendingChange):
         print(held_line(result))
@@ -261,13 +261,6 @@ def _change(args, settings: Settings) -> None:
     print(command.done.format(entry=result.entry if added else result))
     for warning in result.warnings if added else ():
         print(f"screening: warning: {warning}", file=sys.stderr)
-
-
-def held_line(held: PendingChange) -> str:
-    """What a held change prints: nothing changed yet, and what happens next."""
-    return (f"pending approval {held.id}: {printable(held.summary)}; nothing changes until another user runs "
-            f"`screening approvals approve {held.id} --reason ...` (before "
-            f"{held.expires_at.isoformat(timespec='seconds')})")
 
 
 def _edited(command: ChangeCommand, edit: list_edits.Edit) -> None:

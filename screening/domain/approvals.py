@@ -25,6 +25,9 @@ BLOCK_WEAKEN = "block_weaken"  # a fraud or victim block removed, or weakened
 WATCHLIST_DENY_REMOVE = "watchlist_deny_remove"  # a watched name's deny removed (or made review)
 IMPORT_WEAKEN = "import_weaken"  # an import that would remove or weaken entries
 KINDS = (PRIVILEGED_ADD, BLOCK_WEAKEN, WATCHLIST_DENY_REMOVE, IMPORT_WEAKEN)
+# The policy in the store made less strict: always held once the store has
+# a policy, whatever that policy requires (not a kind a config may name).
+POLICY_LOWER = "approvals_lower"
 DEFAULT_EXPIRE_HOURS = 72.0
 # The blocks whose weakening is held: the ones that protect the public.
 GUARDED_CATEGORIES = (Category.FRAUD, Category.VICTIM)
@@ -47,6 +50,59 @@ class ApprovalPolicy:
 
 
 NO_APPROVALS = ApprovalPolicy()
+
+
+@dataclass(frozen=True)
+class StoredPolicy:
+    """The policy in force, as the store keeps it: the rule binds the store,
+    not the config file of whoever runs a command (service/approval_policy.py)."""
+
+    policy: ApprovalPolicy
+    version: int  # the change-log entry that set it
+    set_by: str
+
+
+def stricter(stored: ApprovalPolicy, configured: ApprovalPolicy) -> ApprovalPolicy:
+    """The stored policy made at least as strict as the configured one: the
+    kinds of both, the shorter expiry. A policy that holds nothing has no
+    expiry to give: a stored one of 72 h is not cut by a config without
+    [approvals] (NO_APPROVALS' default), nor the other way round."""
+    if not configured.require:
+        return stored
+    if not stored.require:
+        return configured
+    if set(configured.require) <= set(stored.require) and stored.expire_seconds <= configured.expire_seconds:
+        return stored  # nothing more asked: kept as it is, in its own order
+    kinds = tuple(kind for kind in KINDS if kind in stored.require or kind in configured.require)
+    return ApprovalPolicy(kinds, min(stored.expire_seconds, configured.expire_seconds))
+
+
+def lowers(current: ApprovalPolicy, wanted: ApprovalPolicy) -> bool:
+    """Whether `wanted` holds less than `current`: a kind taken away, or a
+    held change left waiting longer."""
+    if not current.require:
+        return False
+    if set(current.require) - set(wanted.require):
+        return True
+    return wanted.expire_seconds > current.expire_seconds
+
+
+def same(one: ApprovalPolicy, other: ApprovalPolicy) -> bool:
+    """The same rule, whatever order its kinds were named in."""
+    if not one.require or not other.require:
+        return not one.require and not other.require
+    return set(one.require) == set(other.require) and one.expire_seconds == other.expire_seconds
+
+
+def policy_record(policy: ApprovalPolicy) -> dict[str, Any]:
+    """The policy as stored and logged: an [approvals] table (policy_of reads it)."""
+    return {"require": list(policy.require), "expire_hours": policy.expire_seconds / 3600}
+
+
+def shown(policy: ApprovalPolicy) -> str:
+    if not policy.require:
+        return "nothing held"
+    return f"require {', '.join(policy.require)}; expire_hours {policy.expire_seconds / 3600:g}"
 
 
 def policy_of(table: Mapping[str, Any] | None) -> ApprovalPolicy:

@@ -29,8 +29,9 @@ from screening.domain.records import Record
 
 GENESIS = "0" * 64  # the hash before the first entry
 # The steps of a two-person change (list "approvals"): held, approved,
-# rejected, expired unapproved (service/approvals.py).
-APPROVAL_ACTIONS = ("request", "approve", "reject", "expire")
+# rejected, expired unapproved (service/approvals.py), and the policy in
+# force set in the store (service/approval_policy.py).
+APPROVAL_ACTIONS = ("request", "approve", "reject", "expire", "policy")
 ACTIONS = ("add", "remove", "edit", "import", "baseline", "report", *APPROVAL_ACTIONS)
 # Entries that change no list: a report that read personal data
 # (Store.record_access), and the steps of an approval (the change approved

@@ -24,7 +24,7 @@ from screening.domain.entries import AllowlistEntry, BlockEntry, Change, Entry, 
 from screening.domain.errors import InvalidEntry
 from screening.domain.records import to_record
 from screening.domain.policy import PolicySet
-from screening.service import imports, list_changes, list_edits
+from screening.service import approval_policy, imports, list_changes, list_edits
 from screening.service.ports import EntryExists, Store, StoreError
 
 TYPES = {t.LIST: t for t in (AllowlistEntry, PrivilegedEntry, BlockEntry, WatchEntry)}
@@ -206,6 +206,8 @@ def _still_applies(store: Store, held: PendingChange) -> None:
     """A removal or edit applies to the entry as it was when requested; a
     privileged number is added only if it is not there meanwhile."""
     payload = held.payload
+    if payload["op"] == "approvals_policy" and (why_not := approval_policy.still_applies(store, payload)):
+        raise ApprovalError(f"pending change {held.id} no longer applies: {why_not}; reject it and request again")
     if payload["op"] == "privileged_add":
         try:
             _not_there(store, payload["number"])
@@ -248,4 +250,5 @@ _REPLAY: dict[str, Callable[[Store, PolicySet, dict, Change], object]] = {
     "edit": lambda store, policies, p, why: list_edits.edit(
         store, policies, TYPES[p["list"]], why, EDITS[p["list"]](**p["changes"]), p["entry_id"]),
     "privileged_import": _replay_import,
+    "approvals_policy": lambda store, policies, p, why: approval_policy.replay(store, p, why),
 }

@@ -22,11 +22,12 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from screening.domain.approvals import policy_record, shown
 from screening.domain.changelog import GENESIS, LogEntry, canonical, chain_hash, entry_mac
 from screening.domain.entries import AlertEntry
 from screening.domain.records import Record
 from screening.domain.snapshots import LISTS
-from screening.service.ports import AuditView, Store
+from screening.service.ports import AuditView, Store, StoreError
 
 # Every table the change log covers: the engine's lists and the hot numbers.
 AUDITED = (*LISTS, AlertEntry.LIST)
@@ -39,6 +40,7 @@ class Verification:
     head: str = ""
     authenticated: int = 0  # entries whose MAC was checked
     problems: list[str] = field(default_factory=list)
+    policy_entry: LogEntry | None = None  # the newest "policy" entry: what the stored policy must be
 
     @property
     def ok(self) -> bool:
@@ -50,6 +52,9 @@ def verify(store: Store, key: bytes | None = None, head: tuple[int, str] | None 
         result = Verification(version=view.version)
         replayed = {name: {} for name in AUDITED}
         newest = _check_chain(view, key, result, replayed)
+        policy_problem = _policy_problem(view, result)
+        if policy_problem:
+            result.problems.append(policy_problem)
         if newest is not None:
             result.head = newest.head
         if (newest.version if newest else 0) != view.version:
@@ -78,6 +83,8 @@ def _check_chain(view: AuditView, key: bytes | None, result: Verification,
         if problem and not first_bad:
             first_bad = f"change log entry at version {entry.version}: {problem}"
         _replay(entry, view, replayed)
+        if entry.action == "policy":
+            result.policy_entry = entry
         previous = entry
     if key and previous is not None and not first_bad and not previous.mac:
         first_bad = (f"change log entry at version {previous.version}: the newest entry carries no MAC, so the "
@@ -85,6 +92,24 @@ def _check_chain(view: AuditView, key: bytes | None, result: Verification,
     if first_bad:
         result.problems.append(first_bad)
     return previous
+
+
+def _policy_problem(view: AuditView, result: Verification) -> str:
+    """The approval policy in the store must be the one the newest "policy"
+    entry set: one written with SQL, behind the CLI's back, is not."""
+    try:
+        stored, entry = view.approval_policy(), result.policy_entry
+    except StoreError as error:  # not JSON, or not a policy: written behind the CLI's back too
+        return str(error)
+    if stored is None and entry is None:
+        return ""
+    if stored is not None and entry is not None and stored.version == entry.version \
+            and policy_record(stored.policy) == entry.details.get("policy"):
+        return ""
+    kept = f"{shown(stored.policy)} (version {stored.version})" if stored else "none"
+    logged = f"the one version {entry.version} set" if entry else "no policy"
+    return f"the approval policy in the store is {kept}, but the change log holds {logged}: it was written " \
+           f"behind the CLI's back"
 
 
 def _link_problem(entry: LogEntry, previous: LogEntry | None, expected_prev: str) -> str:

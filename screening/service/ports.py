@@ -19,7 +19,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from screening.domain.approvals import PendingChange
+from screening.domain.approvals import ApprovalPolicy, PendingChange, StoredPolicy
 from screening.domain.behaviour import Attempt
 from screening.domain.changelog import LogEntry
 from screening.domain.entries import BlockEntry, Change, Entry
@@ -49,6 +49,11 @@ class EntryNotFound(StoreError):
     pass
 
 
+class PolicyChanged(StoreError):
+    """The approval policy was set by another process since it was read
+    (Store.set_approval_policy): read it again."""
+
+
 class LogUnavailable(StoreError):
     """A decision cannot be made durable (the database is away and the local
     spool is past its bound): the call is refused, never answered unrecorded."""
@@ -74,6 +79,8 @@ class AuditView:
     entries: Callable[[], Iterator[LogEntry]]  # the change log, oldest first
     rows: Callable[[int], Iterator[tuple[bytes, int]]]  # an entry's stored row lines and their count, by chunk
     records: Callable[[str], Iterator[Record]]  # a list's table, by id
+    # The approval policy the store keeps (store_settings), at that version.
+    approval_policy: Callable[[], StoredPolicy | None] = lambda: None
 
 
 @dataclass(frozen=True)
@@ -190,6 +197,19 @@ class Store(_Closing):
     @abstractmethod
     def pending_changes(self, status: str = "", change_id: int = 0) -> list[PendingChange]:
         """Held changes, oldest first, by status and id ("" and 0: all)."""
+
+    @abstractmethod
+    def approval_policy(self) -> StoredPolicy | None:
+        """The approval policy in force as the store keeps it; None when none
+        was ever set (service/approval_policy.py)."""
+
+    @abstractmethod
+    def set_approval_policy(self, policy: ApprovalPolicy, change: Change, expected: int,
+                            details: dict | None = None) -> StoredPolicy:
+        """Keep `policy` as the one in force, with its "policy" entry (list
+        "approvals") naming change.actor and the policy, together. expected:
+        the version of the policy it replaces (0 for none); PolicyChanged
+        when another process set one meanwhile."""
 
     @abstractmethod
     def decide_change(self, change_id: int, status: str, change: Change) -> PendingChange:

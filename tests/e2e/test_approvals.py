@@ -71,9 +71,10 @@ def test_a_privileged_number_waits_for_a_second_user_and_a_self_approval_is_refu
     [entry] = json.loads(bob("privileged", "list", "--format", "json").stdout)
     assert (entry["number"], entry["created_by"], entry["reason"]) == (LAWYER, "alice", "new legal aid office")
 
-    assert steps(bob) == [("request", "approvals", "alice"), ("approve", "approvals", "bob"),
-                          ("add", "privileged", "alice")]
-    request, approval, added = log(bob)
+    # alice's first command stored the config's policy (service/approval_policy.py).
+    assert steps(bob) == [("policy", "approvals", "alice"), ("request", "approvals", "alice"),
+                          ("approve", "approvals", "bob"), ("add", "privileged", "alice")]
+    _, request, approval, added = log(bob)
     assert request["details"]["display_name"] == "Officer Alice"
     assert (approval["details"]["requested_by"], approval["details"]["decided_by"]) == ("alice", "bob")
     assert added["details"] == {"approval": 1, "requested_by": "alice", "approved_by": "bob",
@@ -136,7 +137,7 @@ def test_a_held_change_expires_unapproved_and_its_expiry_is_logged_once(cli, tmp
     assert refused.stderr.endswith(" unapproved: nothing changed; request it again\n")
     assert [e["name"] for e in json.loads(bob("watchlist", "list", "--format", "json").stdout)] == ["Siti Aminah"]
     bob("approvals", "show", "1")
-    assert [a for a, lst, _ in steps(bob) if lst == "approvals"] == ["request", "expire"]
+    assert [a for a, lst, _ in steps(bob) if lst == "approvals"] == ["policy", "request", "expire"]
     assert bob("audit", "verify").returncode == 0
 
 
@@ -192,6 +193,6 @@ def test_on_postgresql_the_identities_are_the_login_roles(roles):
     bob("approvals", "approve", "1", "--reason", "checked")
     assert decision(bob, LAWYER) == "DECISION_ALLOW"
     # SUDO_USER means nothing here: the role is who it is.
-    assert steps(bob) == [("request", "approvals", names["alice"]), ("approve", "approvals", names["bob"]),
-                          ("add", "privileged", names["alice"])]
+    assert steps(bob) == [("policy", "approvals", names["alice"]), ("request", "approvals", names["alice"]),
+                          ("approve", "approvals", names["bob"]), ("add", "privileged", names["alice"])]
     assert bob("audit", "verify").returncode == 0

@@ -25,10 +25,10 @@ def pg(postgres_url, tmp_path):
 
 def test_init_creates_the_lists_and_the_decision_log_once_and_no_files(postgres_url, tmp_path):
     cli = Cli(postgres_url, cwd=tmp_path)
-    assert cli("init").stdout == (f"created the lists in PostgreSQL database {postgres_url} (schema version 4)\n"
+    assert cli("init").stdout == (f"created the lists in PostgreSQL database {postgres_url} (schema version 5)\n"
                                   f"created the decision log in PostgreSQL database {postgres_url} "
                                   "(schema version 4)\n")
-    assert cli("init").stdout == (f"the lists in PostgreSQL database {postgres_url}: schema version 4, current\n"
+    assert cli("init").stdout == (f"the lists in PostgreSQL database {postgres_url}: schema version 5, current\n"
                                   f"the decision log in PostgreSQL database {postgres_url}: schema version 4, "
                                   "current\n")
     assert list(tmp_path.iterdir()) == []

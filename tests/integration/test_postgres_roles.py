@@ -9,6 +9,7 @@ import pytest
 
 from screening.adapters.postgres.decision_log import PostgresDecisionLog
 from screening.adapters.postgres.store import PostgresStore
+from screening.domain.approvals import ApprovalPolicy
 from screening.domain.entries import BlockEntry, Change
 from screening.service import audit
 from screening.service.ports import StoreError
@@ -62,7 +63,8 @@ def test_the_server_reads_the_lists_and_writes_decisions_only(database, tmp_path
         assert log.prune(0) == 0
     with psycopg.connect(url, autocommit=True) as conn:
         for statement in ("UPDATE change_log SET actor = 'x'", "DELETE FROM change_log",
-                          "CREATE TABLE sneaky (id int)", "INSERT INTO blocklist (pattern) VALUES ('x')"):
+                          "CREATE TABLE sneaky (id int)", "INSERT INTO blocklist (pattern) VALUES ('x')",
+                          "INSERT INTO store_settings VALUES ('approvals', '{\"require\": []}', 0, 'x')"):
             assert "permission denied" in denied(lambda: conn.execute(statement)), statement
 
 
@@ -72,6 +74,8 @@ def test_the_admin_changes_lists_but_never_the_change_log(database):
         store.add(BlockEntry("+6282222222222"), WHY)
         store.remove(BlockEntry, {"pattern": "+6282222222222", "scope": "global"}, WHY)
         assert store.list_version() == 3
+        policy = store.set_approval_policy(ApprovalPolicy(("privileged_add",)), WHY, 0)  # the CLI's raise
+        assert store.approval_policy() == policy
     with psycopg.connect(url, autocommit=True) as conn:
         assert conn.execute("SELECT count(*) FROM decisions").fetchone()[0] == 0
         for statement in ("UPDATE change_log SET actor = 'x'", "DELETE FROM change_log", "TRUNCATE change_log",
@@ -89,7 +93,8 @@ def test_the_auditor_reads_everything_and_changes_nothing(database, tmp_path):
         assert list(log.attempts_since(0)) == []
     with psycopg.connect(url, autocommit=True) as conn:
         for statement in ("DELETE FROM blocklist", "UPDATE list_version SET version = 9",
-                          "INSERT INTO change_log (version) VALUES (99)", "DELETE FROM decisions"):
+                          "INSERT INTO change_log (version) VALUES (99)", "DELETE FROM decisions",
+                          "UPDATE store_settings SET value = '{}'"):
             assert "permission denied" in denied(lambda: conn.execute(statement)), statement
 
 

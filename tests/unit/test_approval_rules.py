@@ -110,3 +110,47 @@ def test_the_config_file_s_table_is_read_and_checked_when_loaded(tmp_path):
     path.write_text('[approvals]\nrequire = ["everything"]\n', "utf-8")
     with pytest.raises(ConfigError, match=rf"^{path}: \[approvals\] require: 'everything' is not a kind"):
         load_settings(str(path), environ={})
+
+
+# The ratchet: the policy kept in the store made at least as strict as a config's.
+
+def test_the_stricter_policy_holds_the_kinds_of_both_and_the_shorter_expiry():
+    stored = approvals.ApprovalPolicy(("block_weaken", "privileged_add"), 72 * 3600.0)
+    configured = approvals.ApprovalPolicy(("watchlist_deny_remove", "privileged_add"), 24 * 3600.0)
+    assert approvals.stricter(stored, configured) == approvals.ApprovalPolicy(
+        ("privileged_add", "block_weaken", "watchlist_deny_remove"), 24 * 3600.0)
+    assert approvals.stricter(configured, stored) == approvals.stricter(stored, configured)
+    longer = approvals.ApprovalPolicy(("privileged_add",), 100 * 3600.0)
+    assert approvals.stricter(stored, longer) == stored  # less asked: the stored policy still holds
+
+
+def test_a_policy_holding_nothing_neither_lowers_nor_cuts_the_expiry():
+    stored = approvals.ApprovalPolicy(("privileged_add",), 100 * 3600.0)
+    assert approvals.stricter(stored, approvals.NO_APPROVALS) == stored  # no [approvals], or --config /dev/null
+    assert approvals.stricter(approvals.NO_APPROVALS, stored) == stored  # not cut to NO_APPROVALS' 72 h
+    assert approvals.stricter(approvals.NO_APPROVALS, approvals.NO_APPROVALS) == approvals.NO_APPROVALS
+
+
+def test_a_kind_taken_away_or_a_longer_expiry_lowers_a_policy():
+    current = approvals.ApprovalPolicy(("privileged_add", "block_weaken"), 24 * 3600.0)
+    assert approvals.lowers(current, approvals.ApprovalPolicy(("privileged_add",), 24 * 3600.0))
+    assert approvals.lowers(current, approvals.ApprovalPolicy(("privileged_add", "block_weaken"), 48 * 3600.0))
+    assert approvals.lowers(current, approvals.NO_APPROVALS)
+    assert approvals.lowers(current, approvals.ApprovalPolicy(("import_weaken",), 24 * 3600.0))  # swapped: one lost
+    assert not approvals.lowers(current, approvals.ApprovalPolicy(("privileged_add", "block_weaken", "import_weaken"),
+                                                          12 * 3600.0))
+    assert not approvals.lowers(approvals.NO_APPROVALS, current)
+
+
+def test_a_policy_is_stored_as_the_table_it_is_read_from():
+    policy = approvals.ApprovalPolicy(("block_weaken",), 1800.0)
+    assert approvals.policy_record(policy) == {"require": ["block_weaken"], "expire_hours": 0.5}
+    assert approvals.policy_of(approvals.policy_record(policy)) == policy
+    assert approvals.policy_of(approvals.policy_record(approvals.NO_APPROVALS)).require == ()
+
+
+def test_the_same_rule_in_another_order_is_the_same_policy():
+    one = approvals.ApprovalPolicy(("block_weaken", "privileged_add"))
+    assert approvals.same(one, approvals.ApprovalPolicy(("privileged_add", "block_weaken")))
+    assert approvals.same(approvals.NO_APPROVALS, approvals.ApprovalPolicy((), 3600.0))
+    assert not approvals.same(one, approvals.ApprovalPolicy(("block_weaken",)))

@@ -15,11 +15,11 @@ import psycopg
 from psycopg import sql
 from psycopg_pool import PoolTimeout
 
-from screening.adapters import pending_changes, table_codec
+from screening.adapters import pending_changes, store_settings, table_codec
 from screening.adapters.postgres import change_log, connection, imports
 from screening.adapters.postgres.migrations import check_current, migrate, schema_version
 from screening.adapters.postgres.notifications import Listener
-from screening.domain.approvals import PendingChange
+from screening.domain.approvals import ApprovalPolicy, PendingChange, StoredPolicy, policy_record
 from screening.domain.changelog import LogEntry
 from screening.domain.entries import Audit, Change, Entry
 from screening.domain.records import Record, fields_of, to_record
@@ -189,6 +189,19 @@ class PostgresStore(table_codec.FilteredReads, Store):
         with self._connection("reading the pending changes") as conn:
             return pending_changes.select(conn.execute, "%s", status, change_id)
 
+    def approval_policy(self) -> StoredPolicy | None:
+        with self._connection("reading the approval policy") as conn:
+            return store_settings.approval_policy(conn.execute, "%s")
+
+    def set_approval_policy(self, policy: ApprovalPolicy, change: Change, expected: int,
+                            details: dict | None = None) -> StoredPolicy:
+        with self._changing("setting the approval policy") as (conn, version):
+            store_settings.check_unchanged(conn.execute, "%s", expected)
+            entry = self._log(conn, version, change, "policy", "approvals", 0,
+                              details={**(details or {}), "policy": policy_record(policy)})
+            store_settings.put_approval_policy(conn.execute, "%s", policy, entry.version, change.actor)
+        return StoredPolicy(policy, entry.version, change.actor)
+
     def decide_change(self, change_id: int, status: str, change: Change) -> PendingChange:
         with self._changing("deciding a pending change") as (conn, version):
             decided = pending_changes.decide(conn.execute, "%s", change_id, status, change.actor, change.reason,
@@ -223,6 +236,7 @@ class PostgresStore(table_codec.FilteredReads, Store):
                 entries=lambda: change_log.entries(reads.rows),
                 rows=lambda version: change_log.stored_rows(reads.rows, version),
                 records=lambda name: _records(reads, name),
+                approval_policy=lambda: store_settings.approval_policy(reads.conn.execute, "%s"),
             )
 
     def read_changes(self, since: int, max_rows: int) -> Delta | None:

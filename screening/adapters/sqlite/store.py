@@ -13,12 +13,12 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from screening.adapters import pending_changes, table_codec
+from screening.adapters import pending_changes, store_settings, table_codec
 from screening.adapters.sqlite import change_log
 from screening.adapters.sqlite import connection
 from screening.adapters.sqlite.migrations import Migration, bundled_migrations
 from screening.adapters.sqlite.upgrades import change_log_from_audit_log
-from screening.domain.approvals import PendingChange
+from screening.domain.approvals import ApprovalPolicy, PendingChange, StoredPolicy, policy_record
 from screening.domain.changelog import LogEntry
 from screening.domain.entries import Audit, Change, Entry
 from screening.domain.records import Record, fields_of, to_record
@@ -184,6 +184,19 @@ class SqliteStore(table_codec.FilteredReads, Store):
         with self._lock:
             return pending_changes.select(self._conn.execute, "?", status, change_id)
 
+    def approval_policy(self) -> StoredPolicy | None:
+        with self._lock:
+            return store_settings.approval_policy(self._conn.execute, "?")
+
+    def set_approval_policy(self, policy: ApprovalPolicy, change: Change, expected: int,
+                            details: dict | None = None) -> StoredPolicy:
+        with self._lock, self._write_transaction() as conn:
+            store_settings.check_unchanged(conn.execute, "?", expected)
+            entry = self._log(conn, change, "policy", "approvals", 0,
+                              details={**(details or {}), "policy": policy_record(policy)})
+            store_settings.put_approval_policy(conn.execute, "?", policy, entry.version, change.actor)
+        return StoredPolicy(policy, entry.version, change.actor)
+
     def decide_change(self, change_id: int, status: str, change: Change) -> PendingChange:
         with self._lock, self._write_transaction() as conn:
             decided = pending_changes.decide(conn.execute, "?", change_id, status, change.actor, change.reason,
@@ -218,6 +231,7 @@ class SqliteStore(table_codec.FilteredReads, Store):
                 entries=lambda: change_log.entries(conn),
                 rows=lambda v: change_log.stored_rows(conn, v),
                 records=lambda name: _records(conn, name),
+                approval_policy=lambda: store_settings.approval_policy(conn.execute, "?"),
             )
 
     def read_changes(self, since: int, max_rows: int) -> Delta | None:
