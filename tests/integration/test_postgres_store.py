@@ -11,6 +11,7 @@ import uuid
 import psycopg
 import pytest
 
+from screening.adapters.postgres.migrations import bundled_migrations
 from screening.adapters.postgres.store import PostgresStore
 from screening.adapters.sqlite.store import SqliteStore
 from screening.domain.blocklist import Scope
@@ -56,11 +57,13 @@ def test_two_stores_opening_an_empty_schema_at_once_migrate_it_once(postgres_url
     try:
         assert errors == []
         # Between them, each migration once (one may do the first, the other the second).
-        assert sorted(version for store in opened for version in store.migrated) == [1, 2, 3, 4]
+        versions = [migration.version for migration in bundled_migrations("lists")]
+        assert len(versions) >= 5  # the test means something: several to split between them
+        assert sorted(version for store in opened for version in store.migrated) == versions
         with psycopg.connect(postgres_url) as conn:
             assert conn.execute("SELECT component, version, count(*) FROM schema_migrations "
                                 "GROUP BY component, version ORDER BY version").fetchall() == [
-                ("lists", 1, 1), ("lists", 2, 1), ("lists", 3, 1), ("lists", 4, 1)]
+                ("lists", version, 1) for version in versions]
     finally:
         for store in opened:
             store.close()
