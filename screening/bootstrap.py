@@ -86,8 +86,13 @@ class Service:
             self.server.set_serving(not health.failing_closed)
             self.server.set_detail(DECISION_LOG_HEALTH, health.reachable)
 
-    def stop(self, grace: float) -> None:
+    def stop(self, grace: float, delay: float = 0.0) -> None:
+        """delay: seconds of NOT_SERVING, still answering, before the port
+        closes, so that balancers and probes see it and send calls elsewhere."""
         self.stopping = True
+        self.server.set_serving(False)
+        if delay > 0:
+            time.sleep(delay)
         if self.watch is not None:
             self.watch.stop()
         if self.feed is not None:
@@ -266,8 +271,9 @@ def serve(settings: Settings) -> None:
     log.info("listening on %s:%d (%s)", settings.listen.rsplit(":", 1)[0], service.port, describe_transport(settings),
              extra=started_fields(settings, service))
     signal.sigwait(stop_signals)
-    log.info("shutting down: draining calls for up to %.1f s", settings.grace_seconds)
-    service.stop(settings.grace_seconds)
+    log.info("shutting down: NOT_SERVING for %.1f s, then draining calls for up to %.1f s",
+             settings.shutdown_delay_seconds, settings.grace_seconds)
+    service.stop(settings.grace_seconds, settings.shutdown_delay_seconds)
     log.info("stopped")
 
 

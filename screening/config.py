@@ -36,6 +36,7 @@ class Settings:
     reload_interval: float = 0.25  # seconds between list-version checks (one small query each)
     workers: int = 16  # gRPC worker threads
     grace_seconds: float = 5.0  # how long shutdown waits for calls in flight
+    shutdown_delay_seconds: float = 0.0  # at shutdown, NOT_SERVING this long (still answering) before the port closes
     feed_buffer_events: int = 100_000  # decisions the monitoring feed keeps for consoles that resume
     feed_subscriber_buffer: int = 1000  # events a console may fall behind before it is cut off
     feed_max_subscribers: int = 8  # consoles at once; each holds a gRPC worker, so fewer than workers
@@ -101,7 +102,7 @@ def policy_error(error: PolicyError, config_file: str, from_environment=()) -> C
 
 _TABLES = ("policy", "facilities", "clients", "approvals")
 _SCALARS = {f.name: f for f in fields(Settings) if f.name not in (*_TABLES, "config_file")}
-_ZERO_ALLOWED = ("decision_retention_days", "client_max_calls_per_second")
+_ZERO_ALLOWED = ("decision_retention_days", "client_max_calls_per_second", "shutdown_delay_seconds")
 _ADDRESSES = ("listen", "metrics_listen")  # HOST:PORT ("" turns metrics off)
 _CHOICES = {"log_level": ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "log_format": ("", "json", "text")}
 
@@ -234,6 +235,8 @@ def _coerce(key: str, value: Any) -> Any:
             number = float(value)
         except (TypeError, ValueError):
             raise ConfigError(f"{key}: expected a number, got {value!r}") from None
+        if key in _ZERO_ALLOWED and number == 0:
+            return number
         if not number > 0:
             raise ConfigError(f"{key}: must be greater than 0, got {value!r}")
         return number

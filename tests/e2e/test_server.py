@@ -136,8 +136,8 @@ def test_sigterm_drains_and_exits_cleanly(lists, start_server):
     """The promise of a SIGTERM: calls in flight finish with their answers,
     logged; health says NOT_SERVING while the port is still open; a call that
     comes during the drain is refused UNAVAILABLE; exit 0 within the grace."""
-    grace = 8.0
-    server = start_server(env={"SCREENING_GRACE_SECONDS": str(grace)})
+    grace, delay = 8.0, 3.0
+    server = start_server(env={"SCREENING_GRACE_SECONDS": str(grace), "SCREENING_SHUTDOWN_DELAY_SECONDS": str(delay)})
     channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
     stub, health = pb_grpc.CallScreeningServiceStub(channel), health_pb2_grpc.HealthStub(channel)
     # Calls held in flight: the decision log's write lock is the test's until released.
@@ -149,8 +149,11 @@ def test_sigterm_drains_and_exits_cleanly(lists, start_server):
     _wait_until(lambda: _started(server) >= 3)
     server.process.send_signal(signal.SIGTERM)
     signalled = time.monotonic()
+    # NOT_SERVING first, while the port still answers (for shutdown_delay_seconds) ...
     _wait_until(lambda: health.Check(health_pb2.HealthCheckRequest(), timeout=5).status
                 == health_pb2.HealthCheckResponse.NOT_SERVING)
+    # ... then the port closes (health is no longer answered): a new call is refused, not dropped.
+    _wait_until(lambda: _health_refused(health) == grpc.StatusCode.UNAVAILABLE)
     with pytest.raises(grpc.RpcError) as refused:
         stub.ScreenCall(pb.ScreenCallRequest(call_id="late", facility_id="LP-CIPINANG", inmate_id="A-1",
                                              dialed_number=FAMILY), timeout=5)
@@ -159,12 +162,21 @@ def test_sigterm_drains_and_exits_cleanly(lists, start_server):
     holder.execute("ROLLBACK")
     assert [call.result().decision for call in in_flight] == [pb.DECISION_ALLOW] * 3
     assert server.process.wait(timeout=grace + 10) == 0
-    assert time.monotonic() - signalled < grace + 5  # the drain ended with its calls, not at the deadline
+    assert time.monotonic() - signalled < delay + grace  # the drain ended with its calls, not at the deadline
     channel.close()
     code, log = server.stop()
     assert code == 0 and "shutting down" in log and "stopped" in log
     logged = holder.execute("SELECT call_id, decision FROM decisions ORDER BY call_id").fetchall()
     assert logged == [(f"drain-{n}", "ALLOW") for n in range(3)]
+
+
+def _health_refused(health):
+    """The status a health check gets, or None when it is answered."""
+    try:
+        health.Check(health_pb2.HealthCheckRequest(), timeout=5)
+    except grpc.RpcError as error:
+        return error.code()
+    return None
 
 
 def _started(server) -> float:
