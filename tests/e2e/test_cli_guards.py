@@ -34,6 +34,9 @@ def test_a_pattern_over_approved_and_privileged_numbers_warns_with_counts(backen
     assert added.stdout.startswith("blocked: +62812345*")
     assert ("screening: warning: +62812345* covers 1 approved number (of 2 inmates) and 1 privileged number"
             in added.stderr)
+    ranged = backend("blocklist", "add", "+6281234561000..+6281234567999", "--reason", "a range of numbers")
+    assert ("+6281234561000..+6281234567999 covers 1 approved number (of 2 inmates) and 1 privileged number"
+            in ranged.stderr)
     quiet = backend("blocklist", "add", "+6281777777???", "--reason", "another batch")
     assert "warning" not in quiet.stderr
 

@@ -1,10 +1,13 @@
 """A real Prometheus (Debian's package, beside promtool) scrapes a real
-server with the deploy config, as the README says: the only change is the
-target, from the compose stack's `screening:9464` to this server's metrics
-port. The alert rules beside it load, and a screened call is in the scrape."""
+server with the deploy config, by the README's lines as written: the only
+changes are this server's metrics port and a free port for Prometheus, and a
+1 s scrape interval so the test does not wait 15 s. The alert rules beside
+it load, and a screened call is in the scrape."""
 
 import json
 import re
+import shlex
+import shutil
 import subprocess
 import time
 import urllib.parse
@@ -15,27 +18,41 @@ import pytest
 from tests.postgres_servers import free_port
 from tests.programs import program
 
-DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "prometheus"
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy" / "prometheus"
 
 pytestmark = pytest.mark.e2e
+
+
+def readme_lines() -> list[str]:
+    """The walkthrough's Prometheus block, a line each."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    [block] = [body for body in re.findall(r"^```sh\n(.*?)^```$", readme, re.S | re.M)
+               if "prometheus --config.file" in body]
+    return block.splitlines()
 
 
 def test_prometheus_scrapes_the_server_and_loads_the_rules(start_server, tmp_path):
     prometheus = program("prometheus", "prometheus", "SCREENING_REQUIRE_PROMTOOL")
     server = start_server()
     assert server.screen("+6281234567890").decision  # one call for the scrape to count
-    config = (DEPLOY / "prometheus.yml").read_text()
-    assert 'targets: ["screening:9464"]' in config and "  - screening-alerts.yml" in config
-    config = (config.replace('targets: ["screening:9464"]', f'targets: ["127.0.0.1:{server.metrics_port}"]')
-              .replace("scrape_interval: 15s", "scrape_interval: 1s")
-              .replace("  - screening-alerts.yml", f"  - {DEPLOY / 'screening-alerts.yml'}"))
-    (tmp_path / "prometheus.yml").write_text(config)
+    shutil.copytree(DEPLOY, tmp_path / "deploy" / "prometheus")
+    config = tmp_path / "deploy" / "prometheus" / "prometheus.yml"
+    config.write_text(config.read_text().replace("scrape_interval: 15s", "scrape_interval: 1s"))
     port = free_port()
-    running = subprocess.Popen([prometheus, f"--config.file={tmp_path / 'prometheus.yml'}",
-                                f"--storage.tsdb.path={tmp_path / 'data'}", f"--web.listen-address=127.0.0.1:{port}"],
+    ours = {"127.0.0.1:9464": f"127.0.0.1:{server.metrics_port}", "127.0.0.1:9091": f"127.0.0.1:{port}"}
+    copy, configure, start, query = (_ours(line, ours) for line in readme_lines())
+    for line in (copy, configure):  # the README's own shell lines: mkdir, cp, sed
+        subprocess.run(["bash", "-c", line], cwd=tmp_path, check=True, timeout=30)
+    assert f'targets: ["127.0.0.1:{server.metrics_port}"]' in (tmp_path / "prom" / "prometheus.yml").read_text()
+    program_name, *flags, background = shlex.split(start)
+    assert (program_name, background) == ("prometheus", "&")
+    running = subprocess.Popen([prometheus, *flags], cwd=tmp_path,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        denied = _until(port, 'screening_decisions_total{job="screening",decision="deny"}', running)
+        [curl, _silent, url] = shlex.split(query)
+        assert curl == "curl" and url.startswith(f"127.0.0.1:{port}/api/v1/query?query=")
+        denied = _until(port, url.split("query=", 1)[1] + '{job="screening",decision="deny"}', running)
         rules = _api(port, "rules")["groups"]
     finally:
         running.terminate()
@@ -44,6 +61,12 @@ def test_prometheus_scrapes_the_server_and_loads_the_rules(start_server, tmp_pat
     loaded = {rule["name"] for group in rules for rule in group["rules"]}
     expected = set(re.findall(r"^\s*- alert: (\w+)$", (DEPLOY / "screening-alerts.yml").read_text(), re.M))
     assert loaded == expected and len(loaded) >= 10
+
+
+def _ours(line: str, ours: dict[str, str]) -> str:
+    for readme, here in ours.items():
+        line = line.replace(readme, here)
+    return line
 
 
 def _until(port: int, query: str, running: subprocess.Popen) -> dict:

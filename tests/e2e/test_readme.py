@@ -41,7 +41,8 @@ def test_the_quickstart_server_starts_as_written(cli, start_server):
 
 def test_the_walkthrough_runs_as_written(cli, start_server):
     activate, *lists = lines(blocks("sh")[0])
-    calls, scrape, blocking, _audit = (lines(block) for block in blocks("sh")[1:])
+    calls, scrape, prometheus, blocking, _audit = (lines(block) for block in blocks("sh")[1:])
+    assert prometheus[2][0] == "prometheus"  # run by test_prometheus_scrape.py
     assert activate == [".", ".venv/bin/activate"]
     assert [command[:3] for command in lists] == [
         ["screening", "allowlist", "add"], ["screening", "privileged", "add"], ["screening", "blocklist", "add"],
