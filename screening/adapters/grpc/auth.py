@@ -22,6 +22,7 @@ import logging
 import grpc
 from prometheus_client import CollectorRegistry, Counter
 
+from screening.adapters.grpc.refusal_log import RefusalLog
 from screening.service.clients import Client, Clients
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class AuthInterceptor(grpc.ServerInterceptor):
         self._clients, self._anonymous = clients, anonymous
         self._prefix = f"/{service}/"
         self._metrics = metrics
+        self._refusals = RefusalLog(log)
 
     def intercept_service(self, continuation, handler_call_details):
         handler = continuation(handler_call_details)
@@ -150,7 +152,7 @@ class AuthInterceptor(grpc.ServerInterceptor):
         if self._metrics is not None:
             self._metrics.deny(client, reason)
         if code is not grpc.StatusCode.RESOURCE_EXHAUSTED:  # over a cap: counted, not a line per call
-            log.warning("refused a call: %s", message, extra={"client": client, "reason": reason})
+            self._refusals.refused(client, reason, message)
         context.abort(code, message)
 
 
